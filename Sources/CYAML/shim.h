@@ -1,0 +1,4 @@
+#ifndef RECONCILE_CYAML_SHIM_H
+#define RECONCILE_CYAML_SHIM_H
+#include <yaml.h>
+#endif
