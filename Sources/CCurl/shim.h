@@ -45,4 +45,8 @@ static inline CURLMcode reconcile_curl_multi_setopt_long(CURLM *handle, CURLMopt
 static inline CURLSHcode reconcile_curl_share_setopt_long(CURLSH *handle, CURLSHoption option, long value) {
     return curl_share_setopt(handle, option, value);
 }
+/* CURLVERSION_NOW is a macro Swift cannot import. */
+static inline curl_version_info_data *reconcile_curl_version_info(void) {
+    return curl_version_info(CURLVERSION_NOW);
+}
 #endif

@@ -52,19 +52,37 @@ public struct Node: Sendable {
 extension Node: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByFloatLiteral, ExpressibleByNilLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
+    public typealias Key = String
     public init(stringLiteral value: String) { self.init(.string(value)) }
     public init(integerLiteral value: Int) { self.init(.int(value)) }
     public init(booleanLiteral value: Bool) { self.init(.bool(value)) }
     public init(floatLiteral value: Double) { self.init(.float(value)) }
     public init(nilLiteral: ()) { self.init(.null) }
     public init(arrayLiteral elements: Node...) { self.init(.sequence(elements)) }
-    public init(dictionaryLiteral elements: (String, Node)...) {
-        self.init(.mapping(elements.map { Entry(key: $0.0, value: $0.1) }))
+    /// Dictionary values are `Node.Value` because `Node.Value` names the protocol's `Value`
+    /// associated type; `Node.Value` accepts the same literals, so `["a": 1, "b": ["c": true]]` works.
+    public init(dictionaryLiteral elements: (String, Value)...) {
+        self.init(.mapping(elements.map { Entry(key: $0.0, value: Node($0.1)) }))
     }
 
     public static func string(_ s: String) -> Node { Node(.string(s)) }
     public static func mapping(_ entries: [Entry]) -> Node { Node(.mapping(entries)) }
     public static func sequence(_ items: [Node]) -> Node { Node(.sequence(items)) }
+}
+
+/// Literals for `Node.Value`, so nested dictionary literals type-check (see `init(dictionaryLiteral:)`).
+extension Node.Value: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByFloatLiteral, ExpressibleByNilLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .int(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(floatLiteral value: Double) { self = .float(value) }
+    public init(nilLiteral: ()) { self = .null }
+    public init(arrayLiteral elements: Node...) { self = .sequence(elements) }
+    public init(dictionaryLiteral elements: (String, Node)...) {
+        self = .mapping(elements.map { Node.Entry(key: $0.0, value: $0.1) })
+    }
 }
 
 // MARK: - Access

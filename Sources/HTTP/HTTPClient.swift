@@ -1,0 +1,71 @@
+internal import CCurl
+import Foundation
+
+/// Blocking HTTP over libcurl with a pool of easy handles, so connections (and HTTP/2 sessions)
+/// are reused across requests. Only this module touches libcurl; callers see Swift values.
+public final class HTTPClient: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        public var tls = TLSConfiguration()
+        public var connectTimeout: Double = 10
+        public var requestTimeout: Double = 60
+        /// `http://host:port` proxy (kubeconfig `proxy-url`).
+        public var proxy: String?
+        /// Offer HTTP/2 (over TLS, negotiated with ALPN).
+        public var http2 = true
+        public var userAgent = "reconcile"
+
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    private let lock = NSLock()
+    private var idle: [EasyHandle] = []
+
+    public init(configuration: Configuration = Configuration()) {
+        CurlGlobal.initialize()
+        self.configuration = configuration
+    }
+
+    /// libcurl's version string, for `reconcile version`.
+    public static var libraryVersion: String {
+        guard let info = reconcile_curl_version_info(), let version = info.pointee.version else { return "unknown" }
+        return String(cString: version)
+    }
+
+    /// Sends a request and reads the whole response.
+    public func send(_ request: HTTPRequest) throws -> HTTPResponse {
+        var body: [UInt8] = []
+        let (status, headers, version) = try perform(request) { chunk in
+            body.append(contentsOf: chunk)
+            return true
+        }
+        return HTTPResponse(status: status, headers: headers, body: body, httpVersion: version)
+    }
+
+    /// Sends a request and hands the body to `onData` as it arrives (watch streams); returning
+    /// false from `onData` ends the transfer. Returns the status and headers.
+    public func stream(_ request: HTTPRequest, onData: @escaping ([UInt8]) -> Bool) throws -> (status: Int, headers: [(name: String, value: String)]) {
+        let (status, headers, _) = try perform(request, onData: onData)
+        return (status, headers)
+    }
+
+    private func perform(_ request: HTTPRequest, onData: @escaping ([UInt8]) -> Bool) throws -> (Int, [(name: String, value: String)], String) {
+        let handle = checkOut()
+        defer { checkIn(handle) }
+        return try handle.perform(request, configuration: configuration, onData: onData)
+    }
+
+    private func checkOut() -> EasyHandle {
+        lock.withLock { idle.popLast() } ?? EasyHandle()
+    }
+
+    private func checkIn(_ handle: EasyHandle) {
+        lock.withLock { if idle.count < 16 { idle.append(handle) } }
+    }
+}
+
+/// `curl_global_init` exactly once per process.
+enum CurlGlobal {
+    private static let once: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+    static func initialize() { _ = once }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import ReconcileCore
+import YAML
+
+/// `reconcile plan`: what applying the config repository would change.
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show what reconcile would change.",
+        discussion: """
+        With --base: the change between two revisions of the config repository (the pull-request view).
+        With --live-snapshot: against a cluster state exported with `kubectl get ... -o yaml`.
+        Exit codes with --detailed-exitcode: 0 no changes, 2 changes, 1 error.
+        """)
+
+    @OptionGroup var repoOptions: RepoOptions
+    @OptionGroup var output: PlanOutputOptions
+
+    @Option(help: "Compare against this revision of the config repository instead of a cluster.")
+    var base: String?
+
+    @Option(help: "Plan against a cluster state exported as YAML (a List or a stream of objects).")
+    var liveSnapshot: String?
+
+    @Option(help: "Refuse to prune more than this share (25%) or number (10) of managed objects.")
+    var maxPrune: String = "25%"
+
+    @Flag(help: "Allow pruning more objects than --max-prune.")
+    var allowMassPrune = false
+
+    func validate() throws {
+        if base != nil && liveSnapshot != nil { throw ValidationError("--base and --live-snapshot cannot be used together") }
+        if PruneLimit(maxPrune) == nil { throw ValidationError("--max-prune must be a percentage such as 25% or a count such as 10, got \(maxPrune)") }
+    }
+
+    func run() async throws {
+        let console = Console.current
+        let repository = try repoOptions.openRepository()
+        let options = PlanOptions(diffContext: output.diffContext, maxPrune: PruneLimit(maxPrune)!, allowMassPrune: allowMassPrune)
+        let head = try repository.revision(repoOptions.ref)
+        let desired = try repoOptions.render(head, repository: repository)
+        var plan: Plan
+        if let base {
+            let baseRevision = try repository.revision(base)
+            let baseState: DesiredState
+            do {
+                baseState = try repoOptions.render(baseRevision, repository: repository)
+            } catch {
+                throw UserError("the base revision \(base) (\(baseRevision.label)) does not load:\n\(error)")
+            }
+            plan = RevisionComparer(base: baseState, head: desired, options: options).plan()
+            plan.baseRevision = baseRevision.label
+        } else if let liveSnapshot {
+            let live = try LiveState.snapshot(try readFile(liveSnapshot), file: liveSnapshot)
+            plan = Planner(desired: desired, live: live, options: options, mode: .snapshot).plan()
+        } else {
+            throw UserError("planning against a live cluster needs the Kubernetes client, which this build does not include yet: use --base <ref> or --live-snapshot <file>")
+        }
+        plan.revision = head.label
+        console.out(output.render(plan, console: console))
+        if plan.hasErrors { throw ExitCode(1) }
+        if output.detailedExitcode && plan.hasChanges { throw ExitCode(2) }
+    }
+}
+
+/// Output flags shared by plan and apply.
+struct PlanOutputOptions: ParsableArguments {
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, markdown, json }
+    enum ColourMode: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
+
+    @Option(name: [.long, .customShort("f")], help: "Output format: text, markdown or json (schema: docs/plan-json.md).")
+    var format: Format = .text
+
+    @Option(help: "Colour in text output: auto (only on a terminal, unless NO_COLOR is set), always or never.")
+    var color: ColourMode = .auto
+
+    @Option(help: "Unchanged lines shown around each change in diffs.")
+    var diffContext: Int = 3
+
+    @Flag(help: "Exit 2 when there are changes, 0 when there are none, 1 on errors.")
+    var detailedExitcode = false
+
+    func render(_ plan: Plan, console: Console) -> String {
+        switch format {
+        case .text:
+            let colour = color == .always || (color == .auto && console.wantsColour)
+            return TextPlanRenderer(colour: colour).render(plan)
+        case .markdown: return MarkdownPlanRenderer().render(plan)
+        case .json: return JSONPlanRenderer().render(plan)
+        }
+    }
+}
+
+func readFile(_ path: String) throws -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else { throw UserError("cannot read \(path): no such file or not readable") }
+    return [UInt8](data)
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import Git
+import ReconcileCore
+
+/// The flags every command that reads the config repository shares.
+struct RepoOptions: ParsableArguments {
+    @Option(help: "The config repository: a local directory or a git URL (file://, https://, ssh://, git@host:path).")
+    var repo: String = "."
+
+    @Option(help: "Branch, tag or commit to read. Default: the working tree (uncommitted edits included) for a local repository, HEAD for a URL.")
+    var ref: String?
+
+    @Option(help: "Directory inside the repository that holds reconcile.yaml (for URLs; a local path can point at it directly).")
+    var path: String?
+
+    @Option(name: [.customShort("e"), .long], help: "Environment of reconcile.yaml whose values are substituted.")
+    var environment: String?
+
+    @Option(name: [.customShort("l"), .long], help: "Only bundles whose labels match this selector (kubectl syntax: tier=mesh,env!=dev).")
+    var selector: String?
+
+    @Option(help: "Where URLs are cloned (default $XDG_CACHE_HOME/reconcile or ~/.cache/reconcile).")
+    var cacheDir: String?
+
+    @Option(help: "File holding an HTTPS token for the git remote (or set RECONCILE_GIT_TOKEN).")
+    var gitTokenFile: String?
+
+    @Option(help: "SSH private key for the git remote.")
+    var sshKey: String?
+
+    @Option(help: "known_hosts file for the git remote's SSH host key (host-key checking is always on).")
+    var knownHosts: String?
+
+    func credentials() throws -> GitCredentials {
+        var credentials = GitCredentials()
+        if let file = gitTokenFile {
+            guard let token = try? String(contentsOfFile: file, encoding: .utf8) else { throw UserError("cannot read --git-token-file \(file)") }
+            credentials.token = token.trimmingCharacters(in: .whitespacesAndNewlines)
+        } else if let token = ProcessInfo.processInfo.environment["RECONCILE_GIT_TOKEN"], !token.isEmpty {
+            credentials.token = token
+        }
+        credentials.sshPrivateKeyPath = sshKey
+        credentials.knownHostsPath = knownHosts
+        return credentials
+    }
+
+    func openRepository() throws -> ConfigRepository {
+        try ConfigRepository(location: repo, subdirectory: path, cacheDirectory: cacheDir, credentials: credentials())
+    }
+
+    func labelSelector() throws -> LabelSelector? {
+        guard let selector else { return nil }
+        do { return try LabelSelector.parse(selector) } catch let error as LabelSelector.ParseError { throw UserError(error.description) }
+    }
+
+    /// Renders one revision of the repository into the desired state.
+    func render(_ revision: ConfigRepository.Revision, repository: ConfigRepository) throws -> DesiredState {
+        let renderer = Renderer(environment: environment, selector: try labelSelector(), defaultInstance: repository.defaultInstance)
+        return try renderer.render(revision.files)
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import YAML
+import ReconcileCore
+
+/// The `reconcile` command line.
+public struct ReconcileCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "reconcile",
+        abstract: "GitOps for the service-mesh and network-policy layer of Kubernetes.",
+        discussion: "Keeps Istio configuration, Calico and Kubernetes network policies and namespaces' sidecar injection equal to a git repository.",
+        version: VersionCommand.version,
+        subcommands: [PlanCommand.self, ValidateCommand.self, VersionCommand.self])
+
+    public init() {}
+
+    /// Runs the command line and returns the process exit code; errors are printed, never thrown.
+    public static func run(arguments: [String]) async -> Int32 {
+        let console = Console.current
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            return 0
+        } catch let error as ExitCode {
+            return error.rawValue
+        } catch let error as RenderError {
+            console.err(error.diagnostics.map { "error: \($0)" }.joined(separator: "\n") + "\n")
+            return 1
+        } catch let error as Diagnostic {
+            console.err("error: \(error)\n")
+            return 1
+        } catch let error as UserError {
+            console.err("error: \(error)\n")
+            return 1
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                console.out(fullMessage(for: error) + "\n")
+                return 0
+            }
+            let message = fullMessage(for: error)
+            console.err((message.isEmpty ? "error: \(error)" : message) + "\n")
+            return code == .validationFailure ? 1 : code.rawValue
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Git
+import ReconcileCore
+
+/// The config repository named by `--repo`: a local directory (a git working tree or a plain
+/// folder) or a remote URL cloned into the cache. Hands the core the files of one revision.
+final class ConfigRepository {
+    /// Files of one revision, and how to name that revision in output.
+    struct Revision {
+        var files: [SourceFile]
+        /// A commit id (short) or "working tree".
+        var label: String
+        var commit: ObjectID?
+    }
+
+    let location: String
+    /// The git repository, nil for a plain directory.
+    let git: GitRepository?
+    /// Repo-relative directory the config lives in ("" for the root).
+    let subdirectory: String
+    /// Whether `location` is a URL (cloned) rather than a local path.
+    let isRemote: Bool
+    /// The default instance name: the config directory's or repository's base name.
+    let defaultInstance: String
+
+    init(location: String, subdirectory: String?, cacheDirectory: String?, credentials: GitCredentials) throws {
+        self.location = location
+        if ConfigRepository.looksLikeURL(location) {
+            let cache = cacheDirectory ?? ConfigRepository.defaultCacheDirectory()
+            try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
+            let (repository, _) = try GitRepository.cloneOrFetch(url: location, cacheDirectory: cache, credentials: credentials)
+            git = repository
+            isRemote = true
+            self.subdirectory = ConfigRepository.clean(subdirectory ?? "")
+            defaultInstance = Renderer.instanceName(fromRepoName: self.subdirectory.isEmpty ? location : self.subdirectory)
+            return
+        }
+        isRemote = false
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: location, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw UserError("config repository \(location) does not exist or is not a directory")
+        }
+        let absolute = URL(fileURLWithPath: location).standardizedFileURL.resolvingSymlinksInPath().path
+        let repository = try? GitRepository.open(path: absolute)
+        var prefix = ""
+        if let repository, let workdir = repository.workingDirectory {
+            let root = URL(fileURLWithPath: workdir).standardizedFileURL.resolvingSymlinksInPath().path
+            if absolute.hasPrefix(root) { prefix = String(absolute.dropFirst(root.count)) }
+        }
+        git = repository?.workingDirectory == nil ? nil : repository
+        let sub = ConfigRepository.clean(subdirectory ?? "")
+        self.subdirectory = ConfigRepository.clean([ConfigRepository.clean(prefix), sub].filter { !$0.isEmpty }.joined(separator: "/"))
+        defaultInstance = Renderer.instanceName(fromRepoName: absolute.split(separator: "/").last.map(String.init) ?? "default")
+    }
+
+    /// The files at `ref`; nil means the working tree for a local repository and HEAD for a URL.
+    func revision(_ ref: String?) throws -> Revision {
+        guard let git else {
+            if let ref { throw UserError("\(location) is not a git repository, so --ref/--base \(ref) cannot be resolved") }
+            let files = try DirectoryReader.files(at: location, include: SourceFile.isCandidate)
+            return Revision(files: files.map { SourceFile(path: $0.path, bytes: $0.bytes) }, label: "working tree", commit: nil)
+        }
+        if ref == nil && !isRemote {
+            let files = try git.workingTreeFiles(include: include)
+            return Revision(files: strip(files), label: "working tree", commit: nil)
+        }
+        let commit = try git.resolveCommit(ref ?? "HEAD")
+        let files = try git.files(at: commit, include: include)
+        return Revision(files: strip(files), label: commit.short, commit: commit)
+    }
+
+    private func include(_ path: String) -> Bool {
+        guard subdirectory.isEmpty || path.hasPrefix(subdirectory + "/") else { return false }
+        return SourceFile.isCandidate(subdirectory.isEmpty ? path : String(path.dropFirst(subdirectory.count + 1)))
+    }
+
+    private func strip(_ files: [GitFile]) -> [SourceFile] {
+        files.map { file in
+            SourceFile(path: subdirectory.isEmpty ? file.path : String(file.path.dropFirst(subdirectory.count + 1)), bytes: file.bytes)
+        }
+    }
+
+    static func looksLikeURL(_ text: String) -> Bool {
+        if text.contains("://") { return true }
+        // scp-like git@host:org/repo.git
+        if let at = text.firstIndex(of: "@"), let colon = text.firstIndex(of: ":"), at < colon, !text.hasPrefix("/") { return true }
+        return false
+    }
+
+    static func clean(_ path: String) -> String {
+        path.split(separator: "/").filter { $0 != "." && !$0.isEmpty }.joined(separator: "/")
+    }
+
+    static func defaultCacheDirectory() -> String {
+        let environment = ProcessInfo.processInfo.environment
+        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/reconcile" }
+        if let home = environment["HOME"], !home.isEmpty { return home + "/.cache/reconcile" }
+        return NSTemporaryDirectory() + "reconcile-cache"
+    }
+}

@@ -1,0 +1,33 @@
+public import YAML
+
+/// The labels and annotation that mark an object as reconcile's, so prune and drift only ever
+/// touch objects this instance created (as Flux's inventory and Argo CD's tracking label do).
+public enum Tracking {
+    public static let managedByLabel = "app.kubernetes.io/managed-by"
+    public static let managedByValue = "reconcile"
+    public static let instanceLabel = "reconcile.dev/instance"
+    public static let bundleLabel = "reconcile.dev/bundle"
+    /// A repo-relative path, never a commit: a new commit must not touch every object.
+    public static let sourceAnnotation = "reconcile.dev/source"
+    /// `disabled` keeps an object out of pruning.
+    public static let pruneAnnotation = "reconcile.dev/prune"
+    /// `disabled` on a Deployment/StatefulSet/DaemonSet keeps reconcile from restarting it.
+    public static let restartAnnotation = "reconcile.dev/restart"
+    /// The field manager name used for server-side apply.
+    public static let fieldManager = "reconcile"
+
+    /// Adds the tracking labels and source annotation to a desired object.
+    public static func stamp(_ body: inout Node, instance: String, bundle: String, sourcePath: String) {
+        body.set(Node(.string(managedByValue)), at: ["metadata", "labels", managedByLabel])
+        body.set(Node(.string(instance)), at: ["metadata", "labels", instanceLabel])
+        body.set(Node(.string(bundle)), at: ["metadata", "labels", bundleLabel])
+        body.set(Node(.string(sourcePath)), at: ["metadata", "annotations", sourceAnnotation])
+    }
+
+    /// The instance that tracks a live object, if any reconcile instance does.
+    public static func instance(of object: Node) -> String? {
+        let labels = object.labels
+        guard labels[managedByLabel] == managedByValue else { return nil }
+        return labels[instanceLabel]
+    }
+}

@@ -1,0 +1,219 @@
+public import YAML
+
+/// The pure heart of reconcile: desired state × live state → an ordered plan. No I/O, so every
+/// rule (subset compare, removals, prune guards, injection, restarts, ordering) is tested on
+/// fixtures. The live plan later confirms the changed objects with a server dry-run.
+public struct Planner: Sendable {
+    public var desired: DesiredState
+    public var live: LiveState
+    public var options: PlanOptions
+    public var mode: Plan.Mode
+
+    public init(desired: DesiredState, live: LiveState, options: PlanOptions = PlanOptions(), mode: Plan.Mode = .snapshot) {
+        self.desired = desired
+        self.live = live
+        self.options = options
+        self.mode = mode
+    }
+
+    public func plan() -> Plan {
+        var plan = Plan(mode: mode, instance: desired.instance, environment: desired.environment)
+        var changes: [PlannedChange] = []
+        for object in desired.objects {
+            if let change = planObject(object, plan: &plan) { changes.append(change) }
+        }
+        changes += planNamespaceShorthand(plan: &plan)
+        changes += planPrunes(plan: &plan)
+        plan.changes = ApplyOrder.sort(changes, bundleOrder: desired.bundleOrder)
+        planInjection(&plan)
+        return plan
+    }
+
+    // MARK: - Objects
+
+    private func planObject(_ object: ManifestObject, plan: inout Plan) -> PlannedChange? {
+        guard let current = live.objects[object.key] else {
+            var change = PlannedChange(key: object.key, apiVersion: object.apiVersion, action: .create, bundle: object.bundle,
+                                       source: object.source, diff: diff(old: nil, new: object.body, key: object.key))
+            change.body = object.body
+            return change
+        }
+        if let owner = current.trackingInstance, owner != desired.instance {
+            plan.findings.append(Finding(
+                code: "RC1001", severity: .error,
+                message: "\(object.key.shortDescription) is already managed by reconcile instance \"\(owner)\"; it is not taken over",
+                object: object.key, source: object.source,
+                hint: "remove it from one of the two config repositories, or give both the same name: in reconcile.yaml"))
+            var change = PlannedChange(key: object.key, apiVersion: object.apiVersion, action: .update, bundle: object.bundle, source: object.source, diff: "")
+            change.blocked = "managed by instance \"\(owner)\""
+            change.liveBody = current.body
+            return change
+        }
+        let result = OwnedFieldCompare.compare(desired: object.body, live: current.body)
+        if result.isUnchanged {
+            plan.unchanged += 1
+            return nil
+        }
+        let predicted = OwnedFieldCompare.predictApply(desired: object.body, live: current.body, removed: result.removed)
+        var change = PlannedChange(key: object.key, apiVersion: object.apiVersion, action: .update, bundle: object.bundle,
+                                   source: object.source, diff: diff(old: current.body, new: predicted, key: object.key))
+        change.body = object.body
+        change.liveBody = current.body
+        change.liveResourceVersion = current.resourceVersion
+        change.liveUID = current.body[path: ["metadata", "uid"]]?.string
+        change.changedFields = result.changed.map(\.description)
+        change.removedFields = result.removed.map(\.description)
+        change.subsetsRemoved = Planner.subsetNames(current.body).subtracting(Planner.subsetNames(object.body)).sorted()
+        if current.trackingInstance == nil {
+            change.reason = "exists in the cluster but was not created by reconcile: it will be adopted"
+        } else if let drift = driftDescription(result: result, live: current.body) {
+            change.reason = drift
+        }
+        return change
+    }
+
+    /// Names the managers that changed fields reconcile owns, when managedFields tells.
+    private func driftDescription(result: OwnedFieldCompare.Result, live: Node) -> String? {
+        guard let ours = FieldSet.applied(by: Tracking.fieldManager, in: live) else { return nil }
+        let paths = result.changed.filter { ours.touches($0) }
+        guard !paths.isEmpty else { return nil }
+        let others = FieldSet.managers(of: live).filter { $0.manager != Tracking.fieldManager }
+        let managers = Set(paths.flatMap { path in others.filter { $0.fields.touches(path) }.map(\.manager) }).sorted()
+        let by = managers.isEmpty ? "" : " by \(managers.joined(separator: ", "))"
+        return "drift: \(paths.map(\.description).joined(separator: ", ")) changed out of band\(by)"
+    }
+
+    static func subsetNames(_ body: Node) -> Set<String> {
+        Set((body[path: ["spec", "subsets"]]?.sequence ?? []).compactMap { $0["name"]?.string })
+    }
+
+    // MARK: - Namespaces
+
+    /// Label-only patches for namespaces named in `namespaces:` without a manifest.
+    private func planNamespaceShorthand(plan: inout Plan) -> [PlannedChange] {
+        var changes: [PlannedChange] = []
+        for (name, wanted) in desired.namespaceInjection.sorted(by: { $0.key < $1.key }) where !wanted.fromManifest {
+            let key = ObjectKey(group: "", kind: "Namespace", name: name)
+            guard let current = live.namespaces[name] else {
+                plan.findings.append(Finding(
+                    code: "RC2001", severity: .warning,
+                    message: "namespace \(name) does not exist: the namespaces: block only labels existing namespaces",
+                    object: key, source: wanted.source, hint: "add a Namespace manifest to a bundle to have reconcile create it"))
+                continue
+            }
+            var body: Node = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]]
+            for (label, value) in wanted.injection.labels { body.set(.string(value), at: ["metadata", "labels", label]) }
+            let result = OwnedFieldCompare.compare(desired: body, live: current)
+            if result.isUnchanged { plan.unchanged += 1; continue }
+            let predicted = OwnedFieldCompare.predictApply(desired: body, live: current, removed: result.removed)
+            var change = PlannedChange(key: key, apiVersion: "v1", action: .update, bundle: nil, source: wanted.source,
+                                       diff: diff(old: current, new: predicted, key: key))
+            change.body = body
+            change.liveBody = current
+            change.labelsOnly = true
+            change.liveResourceVersion = current[path: ["metadata", "resourceVersion"]]?.string
+            change.changedFields = result.changed.map(\.description)
+            change.removedFields = result.removed.map(\.description)
+            change.reason = "sidecar injection: \(wanted.injection)"
+            changes.append(change)
+        }
+        return changes
+    }
+
+    /// Injection changes, the IST0123 check, and the restarts they cause.
+    private func planInjection(_ plan: inout Plan) {
+        var after: [String: [String: String]] = [:]
+        for (name, wanted) in desired.namespaceInjection {
+            let key = ObjectKey(group: "", kind: "Namespace", name: name)
+            let before = live.namespaces[name]?.labels ?? [:]
+            var labels = before
+            if let change = plan.changes.first(where: { $0.key == key }), let body = change.body {
+                let predicted = OwnedFieldCompare.predictApply(desired: body, live: change.liveBody ?? Node(.mapping([])),
+                                                               removed: removedPaths(change))
+                labels = predicted.labels
+            }
+            after[name] = labels
+            let from = NamespaceInjection(labels: before)
+            let to = NamespaceInjection(labels: labels)
+            if from != to || live.namespaces[name] == nil {
+                plan.injectionChanges.append(InjectionChange(namespace: name, from: live.namespaces[name] == nil ? nil : from, to: to, source: wanted.source))
+            }
+            if labels[NamespaceInjection.injectionLabel] != nil, labels[NamespaceInjection.revisionLabel] != nil {
+                plan.findings.append(Finding(
+                    code: "IST0123", severity: .warning,
+                    message: "namespace \(name) has both istio-injection=\(labels[NamespaceInjection.injectionLabel]!) and istio.io/rev=\(labels[NamespaceInjection.revisionLabel]!): istio-injection takes precedence",
+                    object: key, source: wanted.source, hint: "remove the istio-injection label to use the revision"))
+            }
+        }
+        plan.injectionChanges.sort { $0.namespace < $1.namespace }
+        let existing = after.filter { live.namespaces[$0.key] != nil }
+        let (restarts, manual) = RestartPlanner(namespaceLabels: existing, live: live).plan()
+        if desired.config.restart.enabled {
+            plan.restarts = restarts
+            plan.manualRestarts = manual
+        } else {
+            plan.manualRestarts = manual + restarts.map { ManualRestart(object: $0.workload, reason: "\($0.reason); restart.enabled is false in reconcile.yaml") }
+        }
+    }
+
+    private func removedPaths(_ change: PlannedChange) -> [FieldPath] {
+        guard let live = change.liveBody, let body = change.body else { return [] }
+        return OwnedFieldCompare.compare(desired: body, live: live).removed
+    }
+
+    // MARK: - Prune
+
+    private func planPrunes(plan: inout Plan) -> [PlannedChange] {
+        let tracked = live.objects.values.filter { $0.trackingInstance == desired.instance }
+        let orphans = tracked.filter { desired[$0.key] == nil && desired.covers(bundle: $0.body.labels[Tracking.bundleLabel]) }
+            .sorted { $0.key < $1.key }
+        var changes: [PlannedChange] = []
+        for object in orphans {
+            let source = object.body.annotations[Tracking.sourceAnnotation].map { SourceLocation(file: $0, mark: nil) }
+            if object.key.kind == "Namespace" && object.key.group.isEmpty {
+                plan.findings.append(Finding(code: "RC3001", severity: .info,
+                    message: "namespace \(object.key.name) is no longer in git; namespaces are never deleted by reconcile", object: object.key, source: source))
+                continue
+            }
+            if object.body.annotations[Tracking.pruneAnnotation] == "disabled" {
+                plan.findings.append(Finding(code: "RC3002", severity: .info,
+                    message: "\(object.key.shortDescription) is no longer in git but is annotated \(Tracking.pruneAnnotation)=disabled: kept", object: object.key, source: source))
+                continue
+            }
+            var change = PlannedChange(key: object.key, apiVersion: object.apiVersion, action: .delete,
+                                       bundle: object.body.labels[Tracking.bundleLabel], source: source,
+                                       diff: diff(old: object.body, new: nil, key: object.key))
+            change.reason = "no longer in git"
+            change.liveBody = object.body
+            change.liveResourceVersion = object.resourceVersion
+            change.liveUID = object.body[path: ["metadata", "uid"]]?.string
+            if !desired.config.prune { change.blocked = "prune: false in reconcile.yaml" }
+            changes.append(change)
+        }
+        let active = changes.filter { $0.blocked == nil }
+        guard !active.isEmpty else { return changes }
+        if desired.objects.isEmpty {
+            plan.findings.append(Finding(code: "RC3003", severity: .error,
+                message: "the desired state rendered empty: refusing to prune \(active.count) object(s)", hint: "check the bundle paths and --selector"))
+            return changes.map { var c = $0; c.blocked = c.blocked ?? "desired state is empty"; return c }
+        }
+        let limit = options.maxPrune.limit(managed: tracked.count)
+        if active.count > limit && !options.allowMassPrune {
+            plan.findings.append(Finding(code: "RC3004", severity: .error,
+                message: "\(active.count) of \(tracked.count) managed objects would be pruned, more than --max-prune \(options.maxPrune) allows (\(limit))",
+                hint: "check that nothing was deleted by mistake, then run again with --allow-mass-prune"))
+            return changes.map { var c = $0; c.blocked = c.blocked ?? "more than --max-prune"; return c }
+        }
+        return changes
+    }
+
+    // MARK: - Diff text
+
+    func diff(old: Node?, new: Node?, key: ObjectKey) -> String {
+        let oldText = old.map { YAMLEmitter.emit(NoiseFields.strip($0).withoutMarks) } ?? ""
+        let newText = new.map { YAMLEmitter.emit(NoiseFields.strip($0).withoutMarks) } ?? ""
+        let name = key.namespace.isEmpty ? "\(key.kind)/\(key.name)" : "\(key.kind)/\(key.namespace)/\(key.name)"
+        return UnifiedDiff(old: oldText, new: newText, context: options.diffContext)
+            .render(oldName: old == nil ? "/dev/null" : "live/\(name)", newName: new == nil ? "/dev/null" : "planned/\(name)")
+    }
+}

@@ -1,0 +1,47 @@
+/// A bundle `path:` entry: a directory (everything below it) or a glob with `*`, `?` and `**`.
+struct PathPattern: Sendable {
+    var pattern: String
+
+    init(_ raw: String) {
+        var p = raw
+        while p.hasPrefix("./") { p.removeFirst(2) }
+        while p.hasSuffix("/") && p.count > 1 { p.removeLast() }
+        pattern = p
+    }
+
+    var isGlob: Bool { pattern.contains("*") || pattern.contains("?") || pattern.contains("[") }
+
+    func matches(_ path: String) -> Bool {
+        if pattern == "." || pattern.isEmpty { return true }
+        if !isGlob { return path == pattern || path.hasPrefix(pattern + "/") }
+        return PathPattern.glob(Array(pattern.split(separator: "/", omittingEmptySubsequences: false)), Array(path.split(separator: "/", omittingEmptySubsequences: false)))
+    }
+
+    private static func glob(_ pattern: [Substring], _ path: [Substring]) -> Bool {
+        guard let head = pattern.first else { return path.isEmpty }
+        if head == "**" {
+            let rest = Array(pattern.dropFirst())
+            for skip in 0...path.count where glob(rest, Array(path.dropFirst(skip))) { return true }
+            return false
+        }
+        guard let first = path.first, segment(Array(head), Array(first)) else { return false }
+        return glob(Array(pattern.dropFirst()), Array(path.dropFirst()))
+    }
+
+    private static func segment(_ p: [Character], _ s: [Character]) -> Bool {
+        var pi = 0, si = 0, star = -1, mark = 0
+        while si < s.count {
+            if pi < p.count, p[pi] == "?" || p[pi] == s[si] {
+                pi += 1; si += 1
+            } else if pi < p.count, p[pi] == "*" {
+                star = pi; mark = si; pi += 1
+            } else if star >= 0 {
+                pi = star + 1; mark += 1; si = mark
+            } else {
+                return false
+            }
+        }
+        while pi < p.count, p[pi] == "*" { pi += 1 }
+        return pi == p.count
+    }
+}

@@ -1,0 +1,128 @@
+public import YAML
+
+/// Loads a config repository's files into the desired state: parses `reconcile.yaml`, picks the
+/// environment, substitutes variables, parses every manifest of the selected bundles, enforces
+/// the allowlist and identity rules, and stamps the tracking labels. Pure: files in, state out.
+public struct Renderer: Sendable {
+    public var environment: String?
+    public var selector: LabelSelector?
+    /// Used as the instance name when `reconcile.yaml` has no `name:` (the repo's base name).
+    public var defaultInstance: String
+
+    public init(environment: String? = nil, selector: LabelSelector? = nil, defaultInstance: String) {
+        self.environment = environment
+        self.selector = selector
+        self.defaultInstance = defaultInstance
+    }
+
+    public func render(_ files: [SourceFile]) throws -> DesiredState {
+        let configFile = files.first { $0.path == RepoConfig.fileName }
+        let config = try configFile.map { try RepoConfig.parse($0.bytes, file: $0.path) } ?? .implicit
+        let substitution = try makeSubstitution(config)
+        let instance = config.name ?? Renderer.instanceName(fromRepoName: defaultInstance)
+
+        let order = BundleGraph(bundles: config.bundles).order()
+        let selected = order.filter { name in
+            guard let selector else { return true }
+            return selector.matches(config.bundle(named: name)?.labels ?? [:])
+        }
+
+        var diagnostics: [Diagnostic] = []
+        var objects: [ManifestObject] = []
+        var seen: [ObjectKey: SourceLocation] = [:]
+        let manifestFiles = files.filter { SourceFile.isCandidate($0.path) && $0.path != RepoConfig.fileName }
+            .sorted { $0.path < $1.path }
+        for bundleName in selected {
+            guard let bundle = config.bundle(named: bundleName) else { continue }
+            let patterns = bundle.paths.map(PathPattern.init)
+            let bundleFiles = manifestFiles.filter { file in patterns.contains { $0.matches(file.path) } }
+            for file in bundleFiles {
+                do {
+                    let loaded = try ManifestLoader(file: file, bundle: bundle, instance: instance, substitution: substitution).load()
+                    for object in loaded {
+                        if let first = seen[object.key] {
+                            diagnostics.append(Diagnostic(
+                                file: object.source.file, mark: object.source.mark,
+                                message: "\(object.key.shortDescription) is defined twice: first at \(first), again here",
+                                source: String(decoding: file.bytes, as: UTF8.self)))
+                            continue
+                        }
+                        seen[object.key] = object.source
+                        objects.append(object)
+                    }
+                } catch let error as RenderError {
+                    diagnostics += error.diagnostics
+                } catch let diagnostic as Diagnostic {
+                    diagnostics.append(diagnostic)
+                }
+            }
+        }
+        let injection = try namespaceInjection(config: config, objects: &objects, includeShorthand: selector == nil, diagnostics: &diagnostics)
+        if !diagnostics.isEmpty { throw RenderError(diagnostics: diagnostics) }
+        return DesiredState(config: config, instance: instance, environment: substitution.environmentName, objects: objects,
+                            namespaceInjection: injection, bundleOrder: selected, selector: selector)
+    }
+
+    private func makeSubstitution(_ config: RepoConfig) throws -> Substitution {
+        var values = config.values
+        var name = environment
+        if name == nil, config.environment(named: "default") != nil { name = "default" }
+        if let name {
+            guard let environment = config.environment(named: name) else {
+                let known = config.environments.map(\.name)
+                throw Diagnostic(file: config.file ?? RepoConfig.fileName, mark: nil,
+                                 message: "unknown environment \"\(name)\"; \(known.isEmpty ? "reconcile.yaml defines no environments" : "defined: \(known.joined(separator: ", "))")")
+            }
+            values.merge(environment.values) { _, new in new }
+        }
+        return Substitution(values: values, environmentName: name)
+    }
+
+    /// Merges the `namespaces:` shorthand with Namespace manifests' injection labels.
+    private func namespaceInjection(config: RepoConfig, objects: inout [ManifestObject], includeShorthand: Bool,
+                                    diagnostics: inout [Diagnostic]) throws -> [String: DesiredInjection] {
+        var result: [String: DesiredInjection] = [:]
+        for object in objects where object.key.kind == "Namespace" && object.key.group.isEmpty {
+            if let injection = NamespaceInjection(labels: object.labels) {
+                result[object.key.name] = DesiredInjection(injection: injection, source: object.source, fromManifest: true)
+            }
+        }
+        guard includeShorthand else { return result }
+        let configFile = config.file ?? RepoConfig.fileName
+        for setting in config.namespaces {
+            let source = SourceLocation(file: configFile, mark: setting.mark)
+            if let existing = result[setting.name] {
+                if existing.injection != setting.injection {
+                    diagnostics.append(Diagnostic(file: configFile, mark: setting.mark,
+                        message: "namespace \(setting.name): namespaces: asks for \(setting.injection) but its manifest at \(existing.source) sets \(existing.injection)"))
+                }
+                continue
+            }
+            if let index = objects.firstIndex(where: { $0.key.kind == "Namespace" && $0.key.group.isEmpty && $0.key.name == setting.name }) {
+                for (label, value) in setting.injection.labels {
+                    objects[index].body.set(Node(.string(value)), at: ["metadata", "labels", label])
+                }
+                result[setting.name] = DesiredInjection(injection: setting.injection, source: source, fromManifest: true)
+            } else {
+                result[setting.name] = DesiredInjection(injection: setting.injection, source: source, fromManifest: false)
+            }
+        }
+        return result
+    }
+
+    /// A repository's base name made into a label value (`git@host:org/Mesh-Config.git` → `mesh-config`).
+    public static func instanceName(fromRepoName raw: String) -> String {
+        var name = raw
+        while name.hasSuffix("/") { name.removeLast() }
+        if let slash = name.lastIndex(where: { $0 == "/" || $0 == ":" }) { name = String(name[name.index(after: slash)...]) }
+        if name.hasSuffix(".git") { name.removeLast(4) }
+        let cleaned = String(name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }).split(separator: "-").joined(separator: "-")
+        return cleaned.isEmpty ? "default" : String(cleaned.prefix(63))
+    }
+}
+
+/// One or more input errors; rendering reports all of them, not just the first.
+public struct RenderError: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [Diagnostic]
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}

@@ -1,0 +1,215 @@
+/// Builds `Node` trees from libyaml events. This is where YAML's graph features become plain
+/// JSON-shaped data: aliases are expanded (after checking the expansion stays small — a
+/// "billion laughs" file must fail fast, not exhaust memory), merge keys `<<` are applied, and
+/// duplicate keys are rejected (kubectl rejects them too; silently taking one would hide bugs).
+/// It keeps an explicit stack instead of recursing so deep nesting cannot overflow a thread stack.
+struct Composer {
+    /// No document may expand to more nodes than this, counting every alias expansion.
+    static let maxExpandedNodes = 1_000_000
+    /// Past this many alias-created nodes, expansion may be at most `maxAliasRatio` times the
+    /// number of nodes actually written in the document.
+    static let aliasRatioThreshold = 10_000
+    static let maxAliasRatio = 100
+    /// Deeper nesting than this is rejected; no real manifest comes close.
+    static let maxDepth = 1_000
+
+    /// A finished node and how many nodes it stands for once every alias inside is expanded.
+    private struct Built {
+        var node: Node
+        var size: Int
+        var isMergeKey = false
+    }
+
+    private enum MappingItem {
+        case entry(Node.Entry)
+        case merge([[Node.Entry]])
+    }
+
+    /// An open sequence or mapping. Mutated in place on the stack so appends never copy.
+    private struct Frame {
+        let isMapping: Bool
+        let mark: Mark
+        let anchor: String?
+        var size = 1
+        var items: [Node] = []
+        var mappingItems: [MappingItem] = []
+        var firstLines: [String: Int] = [:]
+        var pendingKey: Built?
+        var hasMerge = false
+    }
+
+    private let reader: EventReader
+    private let source: SourceText
+
+    // Per-document state.
+    private var anchors: [String: Built] = [:]
+    private var stack: [Frame] = []
+    private var ownNodes = 0
+    private var aliasNodes = 0
+    private var root: Built?
+    private var rootIsEmpty = false
+
+    init(source: SourceText) throws {
+        self.source = source
+        reader = try EventReader(source: source)
+    }
+
+    /// Every non-empty document of the stream.
+    mutating func composeStream() throws -> [YAMLDocument] {
+        var documents: [YAMLDocument] = []
+        var index = 0
+        var documentMark = Mark(line: 1, column: 1)
+        while true {
+            let (event, mark) = try reader.next()
+            switch event {
+            case .streamStart:
+                continue
+            case .streamEnd:
+                return documents
+            case .documentStart:
+                anchors = [:]
+                stack = []
+                ownNodes = 0
+                aliasNodes = 0
+                root = nil
+                rootIsEmpty = false
+                documentMark = mark
+            case .documentEnd:
+                if let root, !rootIsEmpty {
+                    documents.append(YAMLDocument(root: root.node, index: index, mark: documentMark))
+                }
+                index += 1
+            case .alias(let name):
+                guard let target = anchors[name] else {
+                    throw source.diagnostic("unknown alias \"\(name)\"", at: mark)
+                }
+                ownNodes += 1
+                aliasNodes += target.size
+                if ownNodes + aliasNodes > Self.maxExpandedNodes
+                    || (aliasNodes > Self.aliasRatioThreshold && aliasNodes > Self.maxAliasRatio * ownNodes)
+                {
+                    throw source.diagnostic("document expands too many aliases (possible alias bomb)", at: mark)
+                }
+                var node = target.node
+                node.mark = mark
+                try attach(Built(node: node, size: target.size))
+            case .scalar(let scalar):
+                ownNodes += 1
+                let value: Node.Value
+                do {
+                    value = try ScalarResolver.resolve(scalar.value, tag: scalar.tag, plain: scalar.style == .plain)
+                } catch {
+                    throw source.diagnostic(error.message, at: mark)
+                }
+                let isMerge =
+                    (scalar.style == .plain && scalar.tag == nil && scalar.value == "<<")
+                    || scalar.tag == ScalarResolver.tagPrefix + "merge"
+                let built = Built(node: Node(value, mark: mark), size: 1, isMergeKey: isMerge)
+                if let anchor = scalar.anchor { anchors[anchor] = built }
+                if stack.isEmpty {
+                    rootIsEmpty = scalar.value.isEmpty && scalar.style == .plain && scalar.tag == nil
+                        && scalar.anchor == nil
+                }
+                try attach(built)
+            case .sequenceStart(let anchor):
+                try push(Frame(isMapping: false, mark: mark, anchor: anchor))
+            case .mappingStart(let anchor):
+                try push(Frame(isMapping: true, mark: mark, anchor: anchor))
+            case .sequenceEnd, .mappingEnd:
+                let frame = stack.removeLast()
+                let built = Built(node: Node(finish(frame), mark: frame.mark), size: frame.size)
+                if let anchor = frame.anchor { anchors[anchor] = built }
+                try attach(built)
+            }
+        }
+    }
+
+    private mutating func push(_ frame: Frame) throws {
+        guard stack.count < Self.maxDepth else {
+            throw source.diagnostic("nesting is too deep (more than \(Self.maxDepth) levels)", at: frame.mark)
+        }
+        ownNodes += 1
+        stack.append(frame)
+    }
+
+    /// Adds a finished node to the collection being built, or makes it the document's root.
+    private mutating func attach(_ built: Built) throws {
+        guard !stack.isEmpty else {
+            root = built
+            return
+        }
+        let top = stack.count - 1
+        stack[top].size += built.size
+        guard stack[top].isMapping else {
+            stack[top].items.append(built.node)
+            return
+        }
+        guard let key = stack[top].pendingKey else {
+            if case .sequence = built.node.value {
+                throw source.diagnostic("mapping keys must be scalars, not a list", at: built.node.mark)
+            }
+            if case .mapping = built.node.value {
+                throw source.diagnostic("mapping keys must be scalars, not a mapping", at: built.node.mark)
+            }
+            stack[top].pendingKey = built
+            return
+        }
+        stack[top].pendingKey = nil
+        if key.isMergeKey {
+            stack[top].mappingItems.append(.merge(try mergeSources(built.node)))
+            stack[top].hasMerge = true
+            return
+        }
+        let text = key.node.scalarText ?? ""
+        if let first = stack[top].firstLines.updateValue(key.node.mark?.line ?? 0, forKey: text) {
+            throw source.diagnostic("duplicate key \"\(text)\" (first defined at line \(first))", at: key.node.mark)
+        }
+        stack[top].mappingItems.append(.entry(Node.Entry(key: text, keyMark: key.node.mark, value: built.node)))
+    }
+
+    /// The mappings a `<<` value merges in: one mapping, or a list of mappings (earlier win).
+    private func mergeSources(_ value: Node) throws -> [[Node.Entry]] {
+        switch value.value {
+        case .mapping(let entries):
+            return [entries]
+        case .sequence(let items):
+            return try items.map { item in
+                guard case .mapping(let entries) = item.value else {
+                    throw source.diagnostic(
+                        "merge key \"<<\" needs mappings, but the list holds a \(item.typeName)", at: item.mark)
+                }
+                return entries
+            }
+        default:
+            throw source.diagnostic(
+                "merge key \"<<\" needs a mapping or a list of mappings, not a \(value.typeName)", at: value.mark)
+        }
+    }
+
+    /// The value of a completed collection; merged keys never override keys written explicitly.
+    private func finish(_ frame: Frame) -> Node.Value {
+        guard frame.isMapping else { return .sequence(frame.items) }
+        guard frame.hasMerge else {
+            return .mapping(frame.mappingItems.map {
+                guard case .entry(let entry) = $0 else { preconditionFailure("merge item without hasMerge") }
+                return entry
+            })
+        }
+        var entries: [Node.Entry] = []
+        entries.reserveCapacity(frame.mappingItems.count)
+        var seen = Set(frame.firstLines.keys)
+        for item in frame.mappingItems {
+            switch item {
+            case .entry(let entry):
+                entries.append(entry)
+            case .merge(let sources):
+                for mapping in sources {
+                    for entry in mapping where seen.insert(entry.key).inserted {
+                        entries.append(entry)
+                    }
+                }
+            }
+        }
+        return .mapping(entries)
+    }
+}

@@ -1,0 +1,18 @@
+/// Entry point for reading YAML the way Kubernetes does (YAML 1.1 scalars, merge keys, string
+/// keys), built on libyaml. Every failure is a `Diagnostic` pointing into the input.
+public enum YAMLParser {
+    /// Parses a multi-document stream. `file` is used only for error messages. Throws `Diagnostic`.
+    /// Documents that are empty (only `---` or comments) are omitted; a document whose root is a
+    /// bare scalar is returned as is (callers decide whether that is acceptable).
+    public static func parse(_ bytes: [UInt8], file: String) throws -> [YAMLDocument] {
+        let source = SourceText(file: file, bytes: bytes)
+        try source.validateUTF8()
+        var composer = try Composer(source: source)
+        return try composer.composeStream()
+    }
+
+    /// Parses a multi-document stream from text. Throws `Diagnostic`.
+    public static func parse(_ text: String, file: String) throws -> [YAMLDocument] {
+        try parse(Array(text.utf8), file: file)
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Helpers that build real repositories with the git CLI in temporary directories.
+enum TestGit {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Environment for deterministic commits, isolated from the user's and system git config.
+    static let environment: [String: String] = {
+        var env = ProcessInfo.processInfo.environment
+        env["GIT_AUTHOR_NAME"] = "Test User"
+        env["GIT_AUTHOR_EMAIL"] = "test@example.com"
+        env["GIT_COMMITTER_NAME"] = "Test User"
+        env["GIT_COMMITTER_EMAIL"] = "test@example.com"
+        env["GIT_AUTHOR_DATE"] = "2024-05-01T12:00:00Z"
+        env["GIT_COMMITTER_DATE"] = "2024-05-01T12:00:00Z"
+        env["GIT_CONFIG_NOSYSTEM"] = "1"
+        env["GIT_CONFIG_GLOBAL"] = "/dev/null"
+        env["GIT_TERMINAL_PROMPT"] = "0"
+        return env
+    }()
+
+    /// Runs `git -c init.defaultBranch=main <args>` in `directory`, failing after 30 s.
+    @discardableResult
+    static func run(_ args: [String], in directory: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "-c", "init.defaultBranch=main"] + args
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = environment
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        let outData = output.fileHandleForReading.readDataToEndOfFile()
+        let errData = errors.fileHandleForReading.readDataToEndOfFile()
+        while process.isRunning {
+            if Date() > deadline {
+                process.terminate()
+                throw Failure(description: "git \(args.joined(separator: " ")) timed out")
+            }
+            usleep(10_000)
+        }
+        let text = String(decoding: outData, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw Failure(description: "git \(args.joined(separator: " ")) failed: \(String(decoding: errData, as: UTF8.self))")
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A fresh empty directory, removed by the caller with `cleanup`.
+    static func temporaryDirectory() throws -> String {
+        let base = FileManager.default.temporaryDirectory.path
+        let path = "\(base)/gittests-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        // Canonical path, so comparisons with libgit2's paths hold even if /tmp is a symlink.
+        return URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+    }
+
+    static func cleanup(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    static func write(_ text: String, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+    }
+
+    /// `git init` + one commit with `files`; returns the commit id.
+    @discardableResult
+    static func initRepo(at path: String, files: [String: String], message: String = "initial") throws -> String {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try run(["init", "-q"], in: path)
+        return try commit(in: path, files: files, message: message)
+    }
+
+    @discardableResult
+    static func commit(in path: String, files: [String: String], message: String) throws -> String {
+        for (name, text) in files { try write(text, to: path + "/" + name) }
+        try run(["add", "-A"], in: path)
+        try run(["commit", "-q", "-m", message], in: path)
+        return try run(["rev-parse", "HEAD"], in: path)
+    }
+
+    /// True when this git installation ships `git daemon`.
+    static let daemonAvailable: Bool = {
+        guard let execPath = try? run(["--exec-path"], in: "/") else { return false }
+        return FileManager.default.isExecutableFile(atPath: execPath + "/git-daemon")
+    }()
+}
+
+/// A `git daemon` serving `baseDirectory` on 127.0.0.1 for the duration of a test.
+final class GitDaemon {
+    let port: Int
+    private let process: Process
+
+    init(baseDirectory: String) throws {
+        port = try Self.freePort()
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "daemon", "--reuseaddr", "--base-path=\(baseDirectory)", "--export-all",
+                             "--listen=127.0.0.1", "--port=\(port)", baseDirectory]
+        process.environment = TestGit.environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while !Self.accepts(port: port) {
+            guard Date() < deadline, process.isRunning else {
+                stop()
+                throw TestGit.Failure(description: "git daemon did not start listening on 127.0.0.1:\(port)")
+            }
+            usleep(50_000)
+        }
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { stop() }
+
+    /// Asks the kernel for an unused port on 127.0.0.1.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestGit.Failure(description: "socket() failed") }
+        defer { close(fd) }
+        var address = loopback(port: 0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw TestGit.Failure(description: "bind() failed") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = loopback(port: port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        return address
+    }
+}
+
+extension Array where Element == UInt8 {
+    var text: String { String(decoding: self, as: UTF8.self) }
+}
