@@ -222,3 +222,10 @@ extension Node: Equatable {
         }
     }
 }
+
+extension Node {
+    /// A mapping from `Node` values, keeping their order: `Node.object(["a": node, "b": other])`.
+    public static func object(_ fields: KeyValuePairs<String, Node>) -> Node {
+        Node(.mapping(fields.map { Entry(key: $0.key, value: $0.value) }))
+    }
+}

@@ -1,7 +1,7 @@
 /// The identity of a Kubernetes object as reconcile tracks it: API group, kind, namespace and
 /// name. The version is deliberately absent: `networking.istio.io/v1beta1` and `/v1` serve the
 /// same stored object, so a version bump in git is an update, not a delete plus a create.
-public struct ObjectKey: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct ObjectKey: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
     public var group: String
     public var kind: String
     /// Empty for cluster-scoped objects.

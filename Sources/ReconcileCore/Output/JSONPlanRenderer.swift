@@ -37,8 +37,8 @@ public struct JSONPlanRenderer: Sendable {
         root["summary"] = summary
         root["changes"] = .sequence(plan.changes.map(change))
         root["injectionChanges"] = .sequence(plan.injectionChanges.map { change in
-            ["namespace": .string(change.namespace), "from": injection(change.from), "to": injection(change.to),
-             "source": source(change.source)]
+            Node.object(["namespace": .string(change.namespace), "from": injection(change.from), "to": injection(change.to),
+                         "source": source(change.source)])
         })
         root["restarts"] = .sequence(plan.restarts.map { restart in
             var node = object(restart.workload)
@@ -54,14 +54,14 @@ public struct JSONPlanRenderer: Sendable {
             return node
         })
         root["findings"] = .sequence(plan.findings.map { finding in
-            ["code": .string(finding.code), "severity": .string(finding.severity.rawValue), "message": .string(finding.message),
-             "object": finding.object.map(object) ?? nil, "source": source(finding.source), "hint": optional(finding.hint)]
+            Node.object(["code": .string(finding.code), "severity": .string(finding.severity.rawValue), "message": .string(finding.message),
+                         "object": finding.object.map(object) ?? nil, "source": source(finding.source), "hint": optional(finding.hint)])
         })
         return root
     }
 
     private func change(_ change: PlannedChange) -> Node {
-        var node: Node = ["step": Node(.int(change.step)), "action": .string(change.verb)]
+        var node = Node.object(["step": Node(.int(change.step)), "action": .string(change.verb)])
         let (group, version) = splitAPIVersion(change.apiVersion)
         node["group"] = .string(group)
         node["version"] = .string(version)
@@ -85,13 +85,13 @@ public struct JSONPlanRenderer: Sendable {
     }
 
     private func object(_ key: ObjectKey) -> Node {
-        ["group": .string(key.group), "kind": .string(key.kind),
-         "namespace": key.namespace.isEmpty ? nil : .string(key.namespace), "name": .string(key.name)]
+        Node.object(["group": .string(key.group), "kind": .string(key.kind),
+                     "namespace": key.namespace.isEmpty ? nil : .string(key.namespace), "name": .string(key.name)])
     }
 
     private func source(_ location: SourceLocation?) -> Node {
         guard let location else { return nil }
-        return ["file": .string(location.file), "line": Node(.int(location.line))]
+        return Node.object(["file": .string(location.file), "line": Node(.int(location.line))])
     }
 
     private func injection(_ injection: NamespaceInjection?) -> Node {
@@ -104,7 +104,7 @@ public struct JSONPlanRenderer: Sendable {
     }
 
     private func podInjection(_ injection: PodInjection) -> Node {
-        ["injected": Node(.bool(injection.injected)), "revision": optional(injection.revision)]
+        Node.object(["injected": Node(.bool(injection.injected)), "revision": optional(injection.revision)])
     }
 
     private func optional(_ text: String?) -> Node { text.map(Node.string) ?? nil }

@@ -128,5 +128,3 @@ public struct Finding: Sendable, Codable, Hashable {
         self.hint = hint
     }
 }
-
-extension ObjectKey: Codable {}

@@ -49,16 +49,19 @@ public struct Planner: Sendable {
             change.liveBody = current.body
             return change
         }
-        let result = OwnedFieldCompare.compare(desired: object.body, live: current.body)
+        // Served versions of one kind are the same object: compare in the desired version.
+        var liveBody = current.body
+        liveBody["apiVersion"] = .string(object.apiVersion)
+        let result = OwnedFieldCompare.compare(desired: object.body, live: liveBody)
         if result.isUnchanged {
             plan.unchanged += 1
             return nil
         }
-        let predicted = OwnedFieldCompare.predictApply(desired: object.body, live: current.body, removed: result.removed)
+        let predicted = OwnedFieldCompare.predictApply(desired: object.body, live: liveBody, removed: result.removed)
         var change = PlannedChange(key: object.key, apiVersion: object.apiVersion, action: .update, bundle: object.bundle,
-                                   source: object.source, diff: diff(old: current.body, new: predicted, key: object.key))
+                                   source: object.source, diff: diff(old: liveBody, new: predicted, key: object.key))
         change.body = object.body
-        change.liveBody = current.body
+        change.liveBody = liveBody
         change.liveResourceVersion = current.resourceVersion
         change.liveUID = current.body[path: ["metadata", "uid"]]?.string
         change.changedFields = result.changed.map(\.description)
@@ -66,21 +69,24 @@ public struct Planner: Sendable {
         change.subsetsRemoved = Planner.subsetNames(current.body).subtracting(Planner.subsetNames(object.body)).sorted()
         if current.trackingInstance == nil {
             change.reason = "exists in the cluster but was not created by reconcile: it will be adopted"
-        } else if let drift = driftDescription(result: result, live: current.body) {
+        } else if let drift = driftDescription(result: result, live: liveBody) {
             change.reason = drift
         }
         return change
     }
 
-    /// Names the managers that changed fields reconcile owns, when managedFields tells.
+    /// Drift: a field the desired object sets is now owned by another manager (server-side apply
+    /// moves ownership to whoever last wrote it, as `kubectl edit` or `kubectl label` do).
     private func driftDescription(result: OwnedFieldCompare.Result, live: Node) -> String? {
-        guard let ours = FieldSet.applied(by: Tracking.fieldManager, in: live) else { return nil }
-        let paths = result.changed.filter { ours.touches($0) }
-        guard !paths.isEmpty else { return nil }
         let others = FieldSet.managers(of: live).filter { $0.manager != Tracking.fieldManager }
-        let managers = Set(paths.flatMap { path in others.filter { $0.fields.touches(path) }.map(\.manager) }).sorted()
-        let by = managers.isEmpty ? "" : " by \(managers.joined(separator: ", "))"
-        return "drift: \(paths.map(\.description).joined(separator: ", ")) changed out of band\(by)"
+        var drifted: [(path: FieldPath, managers: [String])] = []
+        for path in result.changed {
+            let managers = Set(others.filter { $0.fields.touches(path) }.map(\.manager)).sorted()
+            if !managers.isEmpty { drifted.append((path, managers)) }
+        }
+        guard !drifted.isEmpty else { return nil }
+        let managers = Set(drifted.flatMap(\.managers)).sorted().joined(separator: ", ")
+        return "drift: \(drifted.map(\.path.description).joined(separator: ", ")) changed out of band by \(managers)"
     }
 
     static func subsetNames(_ body: Node) -> Set<String> {
