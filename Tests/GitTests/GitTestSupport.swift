@@ -32,24 +32,38 @@ enum TestGit {
         process.arguments = ["git", "-c", "init.defaultBranch=main"] + args
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
+        // Output goes to files, not pipes, so a chatty git can never block on a full pipe.
+        let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("gittest-\(UUID().uuidString).out")
+        let errURL = outURL.appendingPathExtension("err")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+        }
+        let outHandle = try FileHandle(forWritingTo: outURL)
+        let errHandle = try FileHandle(forWritingTo: errURL)
+        defer {
+            try? outHandle.close()
+            try? errHandle.close()
+        }
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(30)
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = errors.fileHandleForReading.readDataToEndOfFile()
         while process.isRunning {
             if Date() > deadline {
-                process.terminate()
+                kill(process.processIdentifier, SIGKILL)  // SIGTERM may be blocked in children of test threads
+                process.waitUntilExit()
                 throw Failure(description: "git \(args.joined(separator: " ")) timed out")
             }
-            usleep(10_000)
+            usleep(5_000)
         }
-        let text = String(decoding: outData, as: UTF8.self)
+        let text = String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self)
         guard process.terminationStatus == 0 else {
-            throw Failure(description: "git \(args.joined(separator: " ")) failed: \(String(decoding: errData, as: UTF8.self))")
+            let errors = String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
+            throw Failure(description: "git \(args.joined(separator: " ")) failed: \(errors)")
         }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -90,10 +104,10 @@ enum TestGit {
     }
 
     /// True when this git installation ships `git daemon`.
-    static let daemonAvailable: Bool = {
-        guard let execPath = try? run(["--exec-path"], in: "/") else { return false }
-        return FileManager.default.isExecutableFile(atPath: execPath + "/git-daemon")
-    }()
+    static let daemonAvailable: Bool = FileManager.default.isExecutableFile(atPath: execPath + "/git-daemon")
+
+    /// `git --exec-path`, where git's helper programs live ("" when git cannot be run).
+    static let execPath: String = (try? run(["--exec-path"], in: "/")) ?? ""
 }
 
 /// A `git daemon` serving `baseDirectory` on 127.0.0.1 for the duration of a test.
@@ -104,12 +118,14 @@ final class GitDaemon {
     init(baseDirectory: String) throws {
         port = try Self.freePort()
         process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "daemon", "--reuseaddr", "--base-path=\(baseDirectory)", "--export-all",
+        // The git-daemon binary itself (not the `git` wrapper), so the pid we kill is the daemon.
+        process.executableURL = URL(fileURLWithPath: TestGit.execPath + "/git-daemon")
+        process.arguments = ["--reuseaddr", "--base-path=\(baseDirectory)", "--export-all",
                              "--listen=127.0.0.1", "--port=\(port)", baseDirectory]
         process.environment = TestGit.environment
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(10)
         while !Self.accepts(port: port) {
@@ -121,9 +137,11 @@ final class GitDaemon {
         }
     }
 
+    /// SIGKILL, because children spawned from test-runner threads inherit a signal mask that
+    /// blocks SIGTERM; SIGKILL cannot be blocked.
     func stop() {
         if process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }

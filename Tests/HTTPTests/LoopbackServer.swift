@@ -65,7 +65,8 @@ s.serve_forever()
     func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
     func stop() {
-        process.terminate()
+        // SIGKILL: children of the test runner inherit a signal mask that blocks SIGTERM.
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
