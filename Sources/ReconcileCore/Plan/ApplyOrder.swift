@@ -21,7 +21,9 @@ public enum ApplyOrder {
         }
         var sorted = changes.sorted { a, b in
             let ra = rank(a), rb = rank(b)
-            return (ra.0, ra.1, ra.2) != (rb.0, rb.1, rb.2) ? (ra.0, ra.1, ra.2) < (rb.0, rb.1, rb.2) : ra.3 < rb.3
+            if (ra.0, ra.1, ra.2) != (rb.0, rb.1, rb.2) { return (ra.0, ra.1, ra.2) < (rb.0, rb.1, rb.2) }
+            // Deletions mirror the apply order completely, names included.
+            return a.action == .delete ? rb.3 < ra.3 : ra.3 < rb.3
         }
         for index in sorted.indices { sorted[index].step = index + 1 }
         return sorted
