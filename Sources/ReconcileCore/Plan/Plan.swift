@@ -26,6 +26,8 @@ public struct Plan: Sendable {
     public var findings: [Finding]
     /// Objects that compare equal (no request needed).
     public var unchanged: Int
+    /// Settings from reconcile.yaml that apply needs.
+    public var settings = ApplySettings()
 
     public init(mode: Mode, instance: String, environment: String?) {
         self.mode = mode

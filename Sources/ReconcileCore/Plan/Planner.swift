@@ -18,6 +18,8 @@ public struct Planner: Sendable {
 
     public func plan() -> Plan {
         var plan = Plan(mode: mode, instance: desired.instance, environment: desired.environment)
+        plan.settings = ApplySettings(force: desired.config.force, restartMaxConcurrent: desired.config.restart.maxConcurrent,
+                                      restartTimeout: desired.config.restart.timeout)
         var changes: [PlannedChange] = []
         for object in desired.objects {
             if let change = planObject(object, plan: &plan) { changes.append(change) }
