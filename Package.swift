@@ -43,9 +43,12 @@ let package = Package(
         .executableTarget(name: "reconcile", dependencies: ["ReconcileCLI"], swiftSettings: swiftSettings),
 
         // MARK: - Tests
+        // Fixtures shared by test targets (git CLI repos, git daemon, loopback HTTP server);
+        // only test targets depend on it, never `reconcile`.
+        .target(name: "ReconcileTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
-        .testTarget(name: "GitTests", dependencies: ["Git"], swiftSettings: swiftSettings),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP"], swiftSettings: swiftSettings),
+        .testTarget(name: "GitTests", dependencies: ["Git", "ReconcileTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "ReconcileTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReconcileCoreTests",
             dependencies: ["ReconcileCore", "YAML"],
@@ -54,7 +57,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconcileCLITests",
-            dependencies: ["ReconcileCLI", "ReconcileCore", "Git", "YAML"],
+            dependencies: ["ReconcileCLI", "ReconcileCore", "Git", "YAML", "ReconcileTestSupport"],
             resources: [.copy("BadInput")],
             swiftSettings: swiftSettings
         ),

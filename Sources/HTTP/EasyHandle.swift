@@ -20,6 +20,7 @@ final class EasyHandle {
         var status = 0
         var upload: [UInt8]
         var uploadOffset = 0
+        var shouldAbort: (@Sendable () -> Bool)?
 
         init(onData: @escaping ([UInt8]) -> Bool, upload: [UInt8]) {
             self.onData = onData
@@ -31,16 +32,29 @@ final class EasyHandle {
                  onData: @escaping ([UInt8]) -> Bool) throws -> (Int, [(name: String, value: String)], String) {
         curl_easy_reset(handle)
         let transfer = Transfer(onData: onData, upload: request.body ?? [])
+        transfer.shouldAbort = request.shouldAbort
         let box = Unmanaged.passRetained(transfer)
         defer { box.release() }
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
+        var connectTo: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(connectTo) }
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errorPointer in
             var blobs: [UnsafeMutableRawPointer] = []
             defer { blobs.forEach { $0.deallocate() } }
-            set(CURLOPT_URL, request.url)
+            // tls-server-name: verify (and send SNI for) another name than the URL's host. libcurl
+            // checks the certificate against the URL's host, so the URL names `serverName` and
+            // CONNECT_TO sends the connection to the real host and port.
+            var url = request.url
+            if let serverName = configuration.tls.serverName, !serverName.isEmpty,
+               let target = ServerNameRewrite(url: request.url, serverName: serverName) {
+                url = target.url
+                connectTo = curl_slist_append(connectTo, target.connectTo)
+                _ = reconcile_curl_easy_setopt_slist(handle, CURLOPT_CONNECT_TO, connectTo)
+            }
+            set(CURLOPT_URL, url)
             set(CURLOPT_CUSTOMREQUEST, request.method)
             set(CURLOPT_USERAGENT, configuration.userAgent)
             set(CURLOPT_NOSIGNAL, 1)
@@ -88,6 +102,11 @@ final class EasyHandle {
                 _ = reconcile_curl_easy_setopt_pointer(handle, CURLOPT_READDATA, box.toOpaque())
             }
             _ = reconcile_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
+            if transfer.shouldAbort != nil {
+                set(CURLOPT_NOPROGRESS, 0)
+                _ = reconcile_curl_easy_setopt_xferinfo_callback(handle, CURLOPT_XFERINFOFUNCTION, progressCallback)
+                _ = reconcile_curl_easy_setopt_pointer(handle, CURLOPT_XFERINFODATA, box.toOpaque())
+            }
             _ = reconcile_curl_easy_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, writeCallback)
             _ = reconcile_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, box.toOpaque())
             _ = reconcile_curl_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback)
@@ -166,4 +185,45 @@ private func readCallback(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _
     }
     transfer.uploadOffset += length
     return length
+}
+
+/// Progress callback: libcurl calls it about once a second even while idle; non-zero aborts.
+private func progressCallback(_ userdata: UnsafeMutableRawPointer?, _ dltotal: curl_off_t, _ dlnow: curl_off_t,
+                              _ ultotal: curl_off_t, _ ulnow: curl_off_t) -> Int32 {
+    guard let userdata else { return 0 }
+    let transfer = Unmanaged<EasyHandle.Transfer>.fromOpaque(userdata).takeUnretainedValue()
+    return transfer.shouldAbort?() == true ? 1 : 0
+}
+
+/// The URL rewritten to name `serverName`, and the CURLOPT_CONNECT_TO entry that still connects
+/// to the original host and port.
+struct ServerNameRewrite {
+    var url: String
+    var connectTo: String
+
+    init?(url: String, serverName: String) {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        let scheme = url[..<schemeEnd.lowerBound].lowercased()
+        let rest = url[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        var authority = rest[..<authorityEnd]
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        let host: Substring
+        var port: String
+        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
+            host = authority[...close]
+            let after = authority[authority.index(after: close)...]
+            port = after.hasPrefix(":") ? String(after.dropFirst()) : ""
+        } else if let colon = authority.lastIndex(of: ":") {
+            host = authority[..<colon]
+            port = String(authority[authority.index(after: colon)...])
+        } else {
+            host = authority
+            port = ""
+        }
+        if port.isEmpty { port = scheme == "https" ? "443" : "80" }
+        guard host.lowercased() != serverName.lowercased() else { return nil }
+        self.url = "\(scheme)://\(serverName):\(port)" + rest[authorityEnd...]
+        self.connectTo = "\(serverName):\(port):\(host):\(port)"
+    }
 }

@@ -6,13 +6,19 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]?
     /// Whole-request timeout in seconds (nil: the client's default; 0: none, for watches).
     public var timeout: Double?
+    /// Polled about once a second while the transfer runs (also while no data flows); returning
+    /// true aborts it with an `.aborted` error. Lets a cancelled watch end without waiting for
+    /// the next byte from the server.
+    public var shouldAbort: (@Sendable () -> Bool)?
 
-    public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, timeout: Double? = nil) {
+    public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, timeout: Double? = nil,
+                shouldAbort: (@Sendable () -> Bool)? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.shouldAbort = shouldAbort
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Git
 import YAML
 import ReconcileCore
 
@@ -36,13 +37,18 @@ public struct ReconcileCommand: AsyncParsableCommand {
         } catch let error as UserError {
             console.err("error: \(error)\n")
             return 1
+        } catch let error as GitError {
+            console.err("error: \(error)\n")
+            return 1
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 console.out(fullMessage(for: error) + "\n")
                 return 0
             }
-            let message = fullMessage(for: error)
+            // ArgumentParser writes "Error: ..."; every reconcile error starts with "error:".
+            var message = fullMessage(for: error)
+            if message.hasPrefix("Error: ") { message = "error: " + message.dropFirst("Error: ".count) }
             console.err((message.isEmpty ? "error: \(error)" : message) + "\n")
             return code == .validationFailure ? 1 : code.rawValue
         }

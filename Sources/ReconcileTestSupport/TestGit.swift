@@ -84,9 +84,21 @@ public enum TestGit {
     }
 
     public static func write(_ text: String, to path: String) throws {
+        try write(Array(text.utf8), to: path)
+    }
+
+    /// Writes raw bytes (for example deliberately invalid UTF-8), creating parent directories.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: url)
+        try Data(bytes).write(to: url)
+    }
+
+    /// Copies the directory `source` to `destination` (which must not exist yet).
+    public static func copyDirectory(_ source: String, to destination: String) throws {
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: destination).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: source, toPath: destination)
     }
 
     /// `git init` + one commit with `files`; returns the commit id.

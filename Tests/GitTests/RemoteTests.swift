@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileTestSupport
 import Testing
 @testable import Git
 

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import ReconcileTestSupport
 import Testing
 
 /// Drives the libcurl client against a real HTTP server on 127.0.0.1 (Python's http.server,

@@ -14,6 +14,6 @@ struct ValidateCommand: AsyncParsableCommand {
         let revision = try repoOptions.ref.map { try repository.revision($0) } ?? repository.revision(nil)
         let desired = try repoOptions.render(revision, repository: repository)
         let bundles = Set(desired.objects.map(\.bundle)).count
-        Console.current.out("\(repository.location) (\(revision.label)): \(desired.objects.count) objects in \(bundles) bundle\(bundles == 1 ? "" : "s"), \(desired.namespaceInjection.count) namespace\(desired.namespaceInjection.count == 1 ? "" : "s") with injection settings: valid.\n")
+        Console.current.out("\(repository.location) (\(revision.label)): \(desired.objects.count) object\(desired.objects.count == 1 ? "" : "s") in \(bundles) bundle\(bundles == 1 ? "" : "s"), \(desired.namespaceInjection.count) namespace\(desired.namespaceInjection.count == 1 ? "" : "s") with injection settings: valid.\n")
     }
 }

@@ -61,8 +61,12 @@ final class ConfigRepository {
             return Revision(files: files.map { SourceFile(path: $0.path, bytes: $0.bytes) }, label: "working tree", commit: nil)
         }
         if ref == nil && !isRemote {
-            let files = try git.workingTreeFiles(include: include)
-            return Revision(files: strip(files), label: "working tree", commit: nil)
+            var files = strip(try git.workingTreeFiles(include: include))
+            if files.isEmpty && !subdirectory.isEmpty {
+                // A directory git ignores (a build folder, a scratch copy): read it as it is.
+                files = try DirectoryReader.files(at: location, include: SourceFile.isCandidate).map { SourceFile(path: $0.path, bytes: $0.bytes) }
+            }
+            return Revision(files: files, label: "working tree", commit: nil)
         }
         let commit = try git.resolveCommit(ref ?? "HEAD")
         let files = try git.files(at: commit, include: include)

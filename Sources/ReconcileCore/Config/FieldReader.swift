@@ -38,8 +38,26 @@ struct FieldReader {
     }
 
     func bool(_ node: Node, field: String) throws -> Bool {
-        guard let b = node.bool else { throw error(node.mark, "\(field) must be true or false, got \(node.typeName)") }
+        guard let b = node.bool else {
+            throw error(node.mark, "\(field) must be true or false, got \(node.typeName)\(writtenText(node).map { " \"\($0)\"" } ?? "")")
+        }
         return b
+    }
+
+    /// The scalar as the user wrote it (`yes`, not the `true` it resolved to), read back from the
+    /// source at the node's mark; nil for non-scalars or unknown positions.
+    func writtenText(_ node: Node) -> String? {
+        guard node.scalarText != nil, !node.isMapping, node.sequence == nil, let mark = node.mark, let source,
+            let line = Diagnostic.line(mark.line, of: source) else { return node.scalarText }
+        let characters = Array(line)
+        guard mark.column - 1 < characters.count else { return node.scalarText }
+        var token = ""
+        for character in characters[(mark.column - 1)...] {
+            if character == "," || character == "}" || character == "]" || character == "#" { break }
+            token.append(character)
+        }
+        let trimmed = token.trimmingWhitespace()
+        return trimmed.isEmpty ? node.scalarText : trimmed
     }
 
     func int(_ node: Node, field: String) throws -> Int {

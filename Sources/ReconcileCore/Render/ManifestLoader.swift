@@ -105,7 +105,7 @@ struct ManifestLoader {
             throw reader.error(node.mark, "metadata.\(field) must be a mapping, got \(node.typeName)")
         }
         for entry in entries where entry.value.string == nil {
-            let text = entry.value.scalarText ?? entry.value.typeName
+            let text = reader.writtenText(entry.value) ?? entry.value.typeName
             throw reader.error(entry.value.mark, "metadata.\(field).\(entry.key) must be a string, got \(entry.value.typeName) \(text): quote it (\"\(text)\")")
         }
     }

@@ -57,7 +57,9 @@ public struct Renderer: Sendable {
                 }
             }
         }
-        let injection = try namespaceInjection(config: config, objects: &objects, includeShorthand: selector == nil, diagnostics: &diagnostics)
+        let configSource = configFile.map { String(decoding: $0.bytes, as: UTF8.self) }
+        let injection = try namespaceInjection(config: config, configSource: configSource, objects: &objects,
+                                               includeShorthand: selector == nil, diagnostics: &diagnostics)
         if !diagnostics.isEmpty { throw RenderError(diagnostics: diagnostics) }
         return DesiredState(config: config, instance: instance, environment: substitution.environmentName, objects: objects,
                             namespaceInjection: injection, bundleOrder: selected, selector: selector)
@@ -79,7 +81,7 @@ public struct Renderer: Sendable {
     }
 
     /// Merges the `namespaces:` shorthand with Namespace manifests' injection labels.
-    private func namespaceInjection(config: RepoConfig, objects: inout [ManifestObject], includeShorthand: Bool,
+    private func namespaceInjection(config: RepoConfig, configSource: String?, objects: inout [ManifestObject], includeShorthand: Bool,
                                     diagnostics: inout [Diagnostic]) throws -> [String: DesiredInjection] {
         var result: [String: DesiredInjection] = [:]
         for object in objects where object.key.kind == "Namespace" && object.key.group.isEmpty {
@@ -94,7 +96,8 @@ public struct Renderer: Sendable {
             if let existing = result[setting.name] {
                 if existing.injection != setting.injection {
                     diagnostics.append(Diagnostic(file: configFile, mark: setting.mark,
-                        message: "namespace \(setting.name): namespaces: asks for \(setting.injection) but its manifest at \(existing.source) sets \(existing.injection)"))
+                        message: "namespace \(setting.name): namespaces: asks for \(setting.injection) but its manifest at \(existing.source) sets \(existing.injection)",
+                        source: configSource))
                 }
                 continue
             }
