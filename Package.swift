@@ -30,12 +30,17 @@ let package = Package(
         .target(name: "Git", dependencies: ["CGit2"], swiftSettings: swiftSettings),
         .target(name: "HTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
 
+        // MARK: - Kubernetes API client (the only user of libcurl for Kubernetes)
+        .target(name: "Kube", dependencies: ["HTTP", "YAML"], swiftSettings: swiftSettings),
+
         // MARK: - Pure core and the CLI
         .target(name: "ReconcileCore", dependencies: ["YAML"], swiftSettings: swiftSettings),
+        // Live snapshot, dry-run, apply, restarts, events: the I/O engine around the pure core.
+        .target(name: "ReconcileEngine", dependencies: ["ReconcileCore", "Kube", "YAML"], swiftSettings: swiftSettings),
         .target(
             name: "ReconcileCLI",
             dependencies: [
-                "ReconcileCore", "YAML", "Git", "HTTP",
+                "ReconcileCore", "ReconcileEngine", "Kube", "YAML", "Git", "HTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReconcileCore
+import ReconcileEngine
 import YAML
 
 /// `reconcile plan`: what applying the config repository would change.
@@ -9,13 +10,20 @@ struct PlanCommand: AsyncParsableCommand {
         commandName: "plan",
         abstract: "Show what reconcile would change.",
         discussion: """
-        With --base: the change between two revisions of the config repository (the pull-request view).
-        With --live-snapshot: against a cluster state exported with `kubectl get ... -o yaml`.
+        Without --base or --live-snapshot: against the cluster of the kubeconfig (a server-side dry-run
+        confirms every change). With --base: the change between two revisions of the config repository
+        (the pull-request view). With --live-snapshot: against a cluster state exported with
+        `kubectl get ... -o yaml --show-managed-fields`.
         Exit codes with --detailed-exitcode: 0 no changes, 2 changes, 1 error.
         """)
 
     @OptionGroup var repoOptions: RepoOptions
+    @OptionGroup var kubeOptions: KubeOptions
     @OptionGroup var output: PlanOutputOptions
+    @OptionGroup var pruneOptions: PruneOptions
+
+    @Option(name: [.customShort("o"), .customLong("out")], help: "Also save the plan to this file, for `reconcile apply FILE`.")
+    var out: String?
 
     @Option(help: "Compare against this revision of the config repository instead of a cluster.")
     var base: String?
@@ -23,21 +31,15 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: "Plan against a cluster state exported as YAML (a List or a stream of objects).")
     var liveSnapshot: String?
 
-    @Option(help: "Refuse to prune more than this share (25%) or number (10) of managed objects.")
-    var maxPrune: String = "25%"
-
-    @Flag(help: "Allow pruning more objects than --max-prune.")
-    var allowMassPrune = false
-
     func validate() throws {
         if base != nil && liveSnapshot != nil { throw ValidationError("--base and --live-snapshot cannot be used together") }
-        if PruneLimit(maxPrune) == nil { throw ValidationError("--max-prune must be a percentage such as 25% or a count such as 10, got \(maxPrune)") }
+        if base != nil && out != nil { throw ValidationError("--out saves plans against a cluster; a plan between two revisions cannot be applied") }
     }
 
     func run() async throws {
         let console = Console.current
         let repository = try repoOptions.openRepository()
-        let options = PlanOptions(diffContext: output.diffContext, maxPrune: PruneLimit(maxPrune)!, allowMassPrune: allowMassPrune)
+        let options = pruneOptions.planOptions(diffContext: output.diffContext)
         let head = try repository.revision(repoOptions.ref)
         let desired = try repoOptions.render(head, repository: repository)
         var plan: Plan
@@ -55,10 +57,15 @@ struct PlanCommand: AsyncParsableCommand {
             let live = try LiveState.snapshot(try readFile(liveSnapshot), file: liveSnapshot)
             plan = Planner(desired: desired, live: live, options: options, mode: .snapshot).plan()
         } else {
-            throw UserError("planning against a live cluster needs the Kubernetes client, which this build does not include yet: use --base <ref> or --live-snapshot <file>")
+            plan = try await LivePlanner(cluster: try kubeOptions.client(), options: options).plan(desired)
         }
         plan.revision = head.label
         console.out(output.render(plan, console: console))
+        if let out {
+            do { try PlanFile.encode(plan).write(toFile: out, atomically: true, encoding: .utf8) }
+            catch { throw UserError("cannot write the plan to \(out): \(error.localizedDescription)") }
+            console.err("Saved the plan to \(out); apply exactly it with: reconcile apply \(out)\n")
+        }
         if plan.hasErrors { throw ExitCode(1) }
         if output.detailedExitcode && plan.hasChanges { throw ExitCode(2) }
     }
@@ -89,6 +96,23 @@ struct PlanOutputOptions: ParsableArguments {
         case .markdown: return MarkdownPlanRenderer().render(plan)
         case .json: return JSONPlanRenderer().render(plan)
         }
+    }
+}
+
+/// Prune guard flags shared by plan and apply.
+struct PruneOptions: ParsableArguments {
+    @Option(help: "Refuse to prune more than this share (25%) or number (10) of managed objects.")
+    var maxPrune: String = "25%"
+
+    @Flag(help: "Allow pruning more objects than --max-prune.")
+    var allowMassPrune = false
+
+    func validate() throws {
+        if PruneLimit(maxPrune) == nil { throw ValidationError("--max-prune must be a percentage such as 25% or a count such as 10, got \(maxPrune)") }
+    }
+
+    func planOptions(diffContext: Int) -> PlanOptions {
+        PlanOptions(diffContext: diffContext, maxPrune: PruneLimit(maxPrune) ?? .percent(25), allowMassPrune: allowMassPrune)
     }
 }
 

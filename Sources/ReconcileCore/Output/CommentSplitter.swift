@@ -84,17 +84,19 @@ public struct CommentSplitter: Sendable {
         let reserve = Marker(instance: name, part: 9999, count: 9999).text.utf8.count + title.utf8.count
             + " (continued, part 9999 of 9999)".utf8.count + 8
         let budget = limit - reserve
-        blocks = blocks.flatMap { $0.size <= budget ? [$0] : CommentSplitter.shrink($0, to: budget) }
-
         var groups: [[Block]] = [[]]
         var size = 0
-        for block in blocks {
-            if size + block.size > budget, !groups[groups.count - 1].isEmpty {
-                groups.append([])
-                size = 0
+        for original in blocks {
+            // An oversize block is cut to fit; a long table's first piece fills this part.
+            let pieces = original.size <= budget ? [original] : CommentSplitter.shrink(original, to: budget, firstRoom: budget - size)
+            for block in pieces {
+                if size + block.size > budget, !groups[groups.count - 1].isEmpty {
+                    groups.append([])
+                    size = 0
+                }
+                groups[groups.count - 1].append(block)
+                size += block.size
             }
-            groups[groups.count - 1].append(block)
-            size += block.size
         }
         let count = groups.count
         var parts: [String] = []
@@ -183,7 +185,8 @@ public struct CommentSplitter: Sendable {
     /// Makes an oversize block fit: a fenced diff keeps its first lines (fence and `<details>`
     /// closed, with a note of how many lines were cut); a table is split between rows with its
     /// header repeated; anything else keeps its first lines.
-    static func shrink(_ block: Block, to budget: Int) -> [Block] {
+    /// `firstRoom` is the room left in the current part, which the first piece of a table fills.
+    static func shrink(_ block: Block, to budget: Int, firstRoom: Int? = nil) -> [Block] {
         let lines = block.lines
         // A fenced code block: cut inside the fence.
         if let open = lines.firstIndex(where: { Scanner.fenceRun($0) != nil }) {
@@ -226,10 +229,12 @@ public struct CommentSplitter: Sendable {
             var tables: [Block] = []
             var current: [String] = []
             var size = headingSize
+            var room = min(firstRoom ?? budget, budget)
             for row in rows {
                 let rowSize = row.utf8.count + 1
-                if size + rowSize > budget, !current.isEmpty {
-                    tables.append(Block(lines: heading + current + [""]))
+                if size + rowSize > room, !current.isEmpty || tables.isEmpty && room < budget {
+                    if !current.isEmpty { tables.append(Block(lines: heading + current + [""])) }
+                    room = budget
                     current = []
                     size = headingSize
                 }

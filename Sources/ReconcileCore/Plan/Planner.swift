@@ -218,10 +218,6 @@ public struct Planner: Sendable {
     // MARK: - Diff text
 
     func diff(old: Node?, new: Node?, key: ObjectKey) -> String {
-        let oldText = old.map { YAMLEmitter.emit(NoiseFields.strip($0).withoutMarks) } ?? ""
-        let newText = new.map { YAMLEmitter.emit(NoiseFields.strip($0).withoutMarks) } ?? ""
-        let name = key.namespace.isEmpty ? "\(key.kind)/\(key.name)" : "\(key.kind)/\(key.namespace)/\(key.name)"
-        return UnifiedDiff(old: oldText, new: newText, context: options.diffContext)
-            .render(oldName: old == nil ? "/dev/null" : "live/\(name)", newName: new == nil ? "/dev/null" : "planned/\(name)")
+        ObjectDiff.render(old: old, new: new, key: key, context: options.diffContext)
     }
 }

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import Kube
+import ReconcileCore
+import ReconcileEngine
+import YAML
+
+/// `reconcile apply`: plan against the cluster, ask, then carry the plan out — or carry out
+/// exactly a saved plan (`reconcile plan -o plan.json`), refusing if the cluster moved since.
+struct ApplyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Apply the config repository (or a saved plan) to the cluster.",
+        discussion: """
+        Applies with server-side apply as field manager `reconcile`, in the plan's order; prunes last; then
+        restarts the workloads whose sidecar injection changed. On a terminal it asks first; otherwise
+        --auto-approve is required. Exit code 1 when anything failed.
+        """)
+
+    @Argument(help: "A plan saved with `reconcile plan -o FILE`: apply exactly it.")
+    var planFile: String?
+
+    @OptionGroup var repoOptions: RepoOptions
+    @OptionGroup var kubeOptions: KubeOptions
+    @OptionGroup var output: PlanOutputOptions
+    @OptionGroup var pruneOptions: PruneOptions
+
+    @Flag(help: "Apply without asking.")
+    var autoApprove = false
+
+    func run() async throws {
+        let console = Console.current
+        let client = try kubeOptions.client()
+        var plan: Plan
+        var dependencies: ApplyDependencies?
+        if let planFile {
+            plan = try PlanFile.decode(try readFile(planFile), file: planFile)
+            try await Applier(cluster: client, events: nil, dependencies: nil).verifyUnchanged(plan)
+        } else {
+            let repository = try repoOptions.openRepository()
+            let revision = try repository.revision(repoOptions.ref)
+            let desired = try repoOptions.render(revision, repository: repository)
+            plan = try await LivePlanner(cluster: client, options: pruneOptions.planOptions(diffContext: output.diffContext)).plan(desired)
+            plan.revision = revision.label
+            dependencies = ApplyDependencies(config: desired.config)
+        }
+        console.out(output.render(plan, console: console))
+        if plan.hasErrors {
+            throw UserError("the plan has errors (see Findings above): nothing was applied")
+        }
+        guard plan.hasChanges else { return }
+        try confirm(console)
+
+        let events = EventRecorder(cluster: client, revision: plan.revision)
+        let progress: @Sendable (String) -> Void = { console.err($0 + "\n") }
+        let outcomes = await Applier(cluster: client, events: events, dependencies: dependencies, progress: progress).apply(plan)
+        let notApplied = Set(outcomes.filter { outcome in
+            if case .failed = outcome.result { return true }
+            if case .skipped = outcome.result { return outcome.change.blocked == nil }
+            return false
+        }.map { $0.change.key.namespace.isEmpty ? $0.change.key.name : $0.change.key.namespace })
+        // Restart only where the namespace's new labels actually landed.
+        let restarts = plan.restarts.filter { !notApplied.contains($0.workload.namespace) }
+        let restartOutcomes = await Restarter(cluster: client, events: events, maxConcurrent: plan.settings.restartMaxConcurrent,
+                                              timeout: plan.settings.restartTimeout, progress: progress).run(restarts)
+        console.out(ApplyReport(outcomes: outcomes, restarts: restartOutcomes, restartsHeldBack: plan.restarts.count - restarts.count).render())
+        if outcomes.contains(where: { if case .failed = $0.result { true } else { false } })
+            || restartOutcomes.contains(where: { $0.result != .completed }) {
+            throw ExitCode(1)
+        }
+    }
+
+    private func confirm(_ console: Console) throws {
+        if autoApprove { return }
+        guard console.isInteractive else {
+            throw UserError("refusing to apply without approval: stdin is not a terminal, pass --auto-approve")
+        }
+        console.out("\nDo you want to apply these changes? Only 'yes' will be accepted: ")
+        guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
+            throw UserError("apply cancelled")
+        }
+    }
+}
+
+/// The per-object result list printed after an apply.
+struct ApplyReport {
+    var outcomes: [ApplyOutcome]
+    var restarts: [RestartOutcome]
+    var restartsHeldBack: Int
+
+    func render() -> String {
+        var out = "\nApply results:\n"
+        for outcome in outcomes {
+            let name = outcome.change.key.shortDescription
+            switch outcome.result {
+            case .applied: out += "  ✓ \(outcome.change.action == .create ? "created" : "updated") \(name)\n"
+            case .pruned: out += "  ✓ pruned \(name)\n"
+            case .failed(let message): out += "  ✗ \(name): \(message)\n"
+            case .skipped(let reason): out += "  - skipped \(name): \(reason)\n"
+            }
+        }
+        for restart in restarts {
+            let name = restart.restart.workload.shortDescription
+            switch restart.result {
+            case .completed: out += "  ↻ restarted \(name)\n"
+            case .failed(let message): out += "  ✗ restart \(name): \(message)\n"
+            case .timedOut: out += "  ✗ restart \(name): the rollout timed out\n"
+            case .skipped: out += "  - not restarted \(name): an earlier restart failed\n"
+            }
+        }
+        if restartsHeldBack > 0 { out += "  - \(restartsHeldBack) restart(s) held back: their namespace's change did not apply\n" }
+        let applied = outcomes.filter { $0.result == .applied }.count
+        let pruned = outcomes.filter { $0.result == .pruned }.count
+        let failed = outcomes.filter { if case .failed = $0.result { true } else { false } }.count
+        let restarted = restarts.filter { $0.result == .completed }.count
+        out += "\nApply complete: \(applied) applied, \(pruned) pruned, \(failed) failed; \(restarted) of \(restarts.count) restarts done.\n"
+        return out
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Kube
+import ReconcileCore
+import YAML
+
+/// What happened to one planned change.
+public struct ApplyOutcome: Sendable {
+    public enum Result: Sendable, Equatable {
+        case applied
+        case pruned
+        case failed(String)
+        /// Not attempted: blocked in the plan, or something it depends on failed.
+        case skipped(String)
+    }
+
+    public var change: PlannedChange
+    public var result: Result
+}
+
+/// Carries out a plan's changes in its order with server-side apply as field manager
+/// `reconcile`. One object's failure does not stop unrelated ones but does stop what depends on
+/// it; prunes delete with uid/resourceVersion preconditions so nothing changed since the plan is
+/// ever deleted.
+public struct Applier: Sendable {
+    public var cluster: any ClusterAPI
+    public var events: EventRecorder?
+    public var dependencies: ApplyDependencies?
+    public var progress: @Sendable (String) -> Void
+
+    public init(cluster: any ClusterAPI, events: EventRecorder?, dependencies: ApplyDependencies?, progress: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.cluster = cluster
+        self.events = events
+        self.dependencies = dependencies
+        self.progress = progress
+    }
+
+    public struct StalePlanError: Error, CustomStringConvertible, Sendable {
+        public var objects: [String]
+        public var description: String {
+            "the cluster changed since the plan was made, so it is not applied: plan again\n" + objects.map { "  \($0)" }.joined(separator: "\n")
+        }
+    }
+
+    /// For a saved plan: refuses when any object's resourceVersion moved since planning, or an
+    /// object to create appeared.
+    public func verifyUnchanged(_ plan: Plan) async throws {
+        var stale: [String] = []
+        for change in plan.changes where change.blocked == nil {
+            let ref = ObjectReference(apiVersion: change.apiVersion, kind: change.key.kind, namespace: change.key.namespace, name: change.key.name)
+            let current = try await cluster.get(ref)
+            let currentVersion = current?[path: ["metadata", "resourceVersion"]]?.string
+            switch change.action {
+            case .create where current != nil:
+                stale.append("\(change.key.shortDescription) was created by someone else (resourceVersion \(currentVersion ?? "?"))")
+            case .update, .delete:
+                if currentVersion != change.liveResourceVersion {
+                    stale.append("\(change.key.shortDescription): resourceVersion \(change.liveResourceVersion ?? "none") → \(currentVersion ?? "deleted")")
+                }
+            default: break
+            }
+        }
+        if !stale.isEmpty { throw StalePlanError(objects: stale) }
+    }
+
+    public func apply(_ plan: Plan) async -> [ApplyOutcome] {
+        var outcomes: [ApplyOutcome] = []
+        var failed: [PlannedChange] = []
+        for change in plan.changes {
+            if let blocked = change.blocked {
+                outcomes.append(ApplyOutcome(change: change, result: .skipped("blocked: \(blocked)")))
+                continue
+            }
+            if let dependencies, let cause = failed.first(where: { dependencies.change(change, dependsOn: $0) }) {
+                outcomes.append(ApplyOutcome(change: change, result: .skipped("\(cause.key.shortDescription) failed")))
+                failed.append(change)
+                progress("skip   \(change.key.shortDescription): depends on \(cause.key.shortDescription), which failed")
+                continue
+            }
+            let result = await perform(change, force: plan.settings.force)
+            switch result {
+            case .failed(let message):
+                failed.append(change)
+                progress("failed \(change.key.shortDescription): \(message)")
+            default:
+                progress("\(change.action == .delete ? "pruned " : "applied") \(change.key.shortDescription)")
+            }
+            outcomes.append(ApplyOutcome(change: change, result: result))
+        }
+        return outcomes
+    }
+
+    private func perform(_ change: PlannedChange, force: Bool) async -> ApplyOutcome.Result {
+        let ref = ObjectReference(apiVersion: change.apiVersion, kind: change.key.kind, namespace: change.key.namespace, name: change.key.name)
+        do {
+            switch change.action {
+            case .delete:
+                do {
+                    try await cluster.delete(ref, propagation: "Background", uid: change.liveUID, resourceVersion: change.liveResourceVersion)
+                } catch let error as KubeError where error.isNotFound {
+                    // Already gone: the goal is reached.
+                }
+                await events?.record(.pruned, regarding: change.key, apiVersion: change.apiVersion, uid: change.liveUID,
+                                     note: "deleted: no longer in git (\(change.source?.file ?? "unknown source"))")
+                return .pruned
+            case .create, .update:
+                guard let body = change.body else { return .failed("the plan has no body to apply") }
+                if change.labelsOnly, try await cluster.get(ref) == nil {
+                    return .failed("namespace \(change.key.name) does not exist; the namespaces: block only labels existing namespaces")
+                }
+                let result = try await cluster.apply(body.withoutMarks, fieldManager: Tracking.fieldManager, force: force, dryRun: false)
+                let fields = (change.changedFields + change.removedFields).prefix(8).joined(separator: ", ")
+                let note = change.action == .create ? "created from \(change.source?.file ?? "git")"
+                    : "applied \(fields.isEmpty ? "changes" : fields) from \(change.source?.file ?? "git")"
+                await events?.record(.applied, regarding: change.key, apiVersion: change.apiVersion,
+                                     uid: result[path: ["metadata", "uid"]]?.string, note: note)
+                return .applied
+            }
+        } catch {
+            await events?.record(.applyFailed, regarding: change.key, apiVersion: change.apiVersion, uid: change.liveUID, note: "\(error)")
+            return .failed("\(error)")
+        }
+    }
+}

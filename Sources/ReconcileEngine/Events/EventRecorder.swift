@@ -1,0 +1,93 @@
+import Foundation
+import Kube
+import ReconcileCore
+import YAML
+
+/// Writes events.k8s.io/v1 Events about the objects reconcile touched, so cluster users see in
+/// `kubectl events` what happened and why. Every event goes through `record`, which sets the
+/// reporting controller, instance, revision and time in one place.
+public struct EventRecorder: Sendable {
+    public static let controller = "reconcile.dev/reconcile"
+
+    public var cluster: any ClusterAPI
+    /// The pod or host name that reports (`reportingInstance`).
+    public var instance: String
+    /// The config revision applied, appended to every note.
+    public var revision: String?
+    public var now: @Sendable () -> Date
+
+    public init(cluster: any ClusterAPI, instance: String = ProcessInfo.processInfo.hostName, revision: String? = nil,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.cluster = cluster
+        self.instance = String(instance.prefix(128))
+        self.revision = revision
+        self.now = now
+    }
+
+    public enum Reason: String, Sendable {
+        case applied = "Applied", pruned = "Pruned", restarted = "Restarted", applyFailed = "ApplyFailed"
+        case restartFailed = "RestartFailed", driftDetected = "DriftDetected", driftCorrected = "DriftCorrected"
+
+        var type: String {
+            switch self {
+            case .applied, .pruned, .restarted, .driftCorrected: return "Normal"
+            case .applyFailed, .restartFailed, .driftDetected: return "Warning"
+            }
+        }
+
+        var action: String {
+            switch self {
+            case .applied, .applyFailed, .driftCorrected: return "Apply"
+            case .pruned: return "Prune"
+            case .restarted, .restartFailed: return "Restart"
+            case .driftDetected: return "Detect"
+            }
+        }
+    }
+
+    /// Records one event about `object`; failures to record are returned, never thrown, so an
+    /// event never fails an apply.
+    @discardableResult
+    public func record(_ reason: Reason, regarding key: ObjectKey, apiVersion: String, uid: String? = nil, note: String) async -> (any Error)? {
+        var fullNote = note
+        if let revision { fullNote += " (revision \(revision))" }
+        let event = Self.event(reason: reason, regarding: key, apiVersion: apiVersion, uid: uid, note: String(fullNote.prefix(1024)),
+                               instance: instance, time: now())
+        do {
+            _ = try await cluster.createEvent(event)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    static func event(reason: Reason, regarding key: ObjectKey, apiVersion: String, uid: String?, note: String, instance: String, time: Date) -> Node {
+        let suffix = String(UInt64(time.timeIntervalSince1970 * 1_000_000), radix: 16) + String(UInt32.random(in: 0...0xffff), radix: 16)
+        var regarding = Node.object(["apiVersion": .string(apiVersion), "kind": .string(key.kind), "name": .string(key.name)])
+        if !key.namespace.isEmpty { regarding["namespace"] = .string(key.namespace) }
+        if let uid { regarding["uid"] = .string(uid) }
+        return Node.object([
+            "apiVersion": "events.k8s.io/v1",
+            "kind": "Event",
+            "metadata": Node.object(["name": .string("\(key.name).\(suffix)"), "namespace": .string(key.namespace.isEmpty ? "default" : key.namespace)]),
+            "eventTime": .string(microTime(time)),
+            "reportingController": .string(controller),
+            "reportingInstance": .string(instance),
+            "action": .string(reason.action),
+            "reason": .string(reason.rawValue),
+            "type": .string(reason.type),
+            "note": .string(note),
+            "regarding": regarding,
+        ])
+    }
+
+    /// `metav1.MicroTime`: RFC 3339 with microseconds, UTC.
+    static func microTime(_ date: Date) -> String {
+        let seconds = floor(date.timeIntervalSince1970)
+        let micros = Int((date.timeIntervalSince1970 - seconds) * 1_000_000)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        let base = formatter.string(from: Date(timeIntervalSince1970: seconds))
+        return String(base.dropLast()) + "." + String(format: "%06d", micros) + "Z"
+    }
+}

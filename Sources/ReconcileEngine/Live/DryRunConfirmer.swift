@@ -1,0 +1,64 @@
+import Kube
+import ReconcileCore
+import YAML
+
+/// The exact diff: for each object the fast compare found changed, a server-side dry-run apply
+/// shows what the server would really store (defaults, admission, conversions), as `kubectl diff`
+/// does. Conflicts with other field managers and validation errors surface here, per object.
+/// Unchanged objects cost no request.
+public struct DryRunConfirmer: Sendable {
+    public var cluster: any ClusterAPI
+    public var diffContext: Int
+
+    public init(cluster: any ClusterAPI, diffContext: Int = 3) {
+        self.cluster = cluster
+        self.diffContext = diffContext
+    }
+
+    public func confirm(_ plan: Plan) async throws -> Plan {
+        var plan = plan
+        let cluster = self.cluster
+        let force = plan.settings.force
+        let candidates = plan.changes.indices.filter {
+            plan.changes[$0].blocked == nil && plan.changes[$0].action != .delete && plan.changes[$0].body != nil
+        }
+        let outcomes = await withTaskGroup(of: (Int, Result<Node, any Error>).self) { group in
+            for index in candidates {
+                let body = plan.changes[index].body!
+                group.addTask {
+                    do { return (index, .success(try await cluster.apply(body.withoutMarks, fieldManager: Tracking.fieldManager, force: force, dryRun: true))) }
+                    catch { return (index, .failure(error)) }
+                }
+            }
+            var all: [(Int, Result<Node, any Error>)] = []
+            for await outcome in group { all.append(outcome) }
+            return all.sorted { $0.0 < $1.0 }
+        }
+        var drop = Set<Int>()
+        for (index, outcome) in outcomes {
+            let change = plan.changes[index]
+            switch outcome {
+            case .success(let result):
+                let live = change.liveBody
+                if let live, NoiseFields.strip(live) == NoiseFields.strip(result) {
+                    drop.insert(index)
+                    continue
+                }
+                plan.changes[index].diff = ObjectDiff.render(old: live, new: result, key: change.key, context: diffContext)
+            case .failure(let error as KubeError):
+                plan.changes[index].blocked = "\(error.code) \(error.reason ?? "error"): \(error.message)"
+                let code = error.isConflict ? "RC1002" : error.isInvalid ? "RC1003" : "RC1004"
+                let hint = error.isConflict ? "another field manager owns these fields: set force: true in reconcile.yaml to take them over, or remove them from git" : nil
+                plan.findings.append(Finding(code: code, severity: .error, message: "\(change.key.shortDescription): \(error.description)",
+                                             object: change.key, source: change.source, hint: hint))
+            case .failure(let error):
+                throw error
+            }
+        }
+        plan.unchanged += drop.count
+        plan.changes = plan.changes.enumerated().filter { !drop.contains($0.offset) }.map(\.element)
+        for index in plan.changes.indices { plan.changes[index].step = index + 1 }
+        return plan
+    }
+}
+
