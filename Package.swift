@@ -18,6 +18,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Test API server only (never linked into `reconcile`): HTTPS on loopback with a generated CA.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
     ],
     targets: [
         // MARK: - C libraries
@@ -33,6 +39,9 @@ let package = Package(
         // MARK: - Kubernetes API client (the only user of libcurl for Kubernetes)
         .target(name: "Kube", dependencies: ["HTTP", "YAML"], swiftSettings: swiftSettings),
 
+        // MARK: - GitHub REST client (pull-request comments) over HTTP; JSON through YAML's Node
+        .target(name: "GitHub", dependencies: ["HTTP", "YAML"], swiftSettings: swiftSettings),
+
         // MARK: - Pure core and the CLI
         .target(name: "ReconcileCore", dependencies: ["YAML"], swiftSettings: swiftSettings),
         // Live snapshot, dry-run, apply, restarts, events: the I/O engine around the pure core.
@@ -40,7 +49,7 @@ let package = Package(
         .target(
             name: "ReconcileCLI",
             dependencies: [
-                "ReconcileCore", "ReconcileEngine", "Kube", "YAML", "Git", "HTTP",
+                "ReconcileCore", "ReconcileEngine", "Kube", "YAML", "Git", "HTTP", "GitHub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -51,9 +60,41 @@ let package = Package(
         // Fixtures shared by test targets (git CLI repos, git daemon, loopback HTTP server);
         // only test targets depend on it, never `reconcile`.
         .target(name: "ReconcileTestSupport", swiftSettings: swiftSettings),
+        // An in-process kube-apiserver that answers as the recorded v1.36 transcripts do.
+        .target(
+            name: "KubeTestServer",
+            dependencies: [
+                "YAML",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            resources: [.copy("Resources/crds")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "KubeTestServerTests", dependencies: ["KubeTestServer", "YAML", "HTTP"], swiftSettings: swiftSettings),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "HTTP", "YAML"], swiftSettings: swiftSettings),
+        // Run against a real cluster instead of the test server when RECONCILE_TEST_KUBECONFIG is set.
+        .testTarget(name: "KubeIntegrationTests", dependencies: ["Kube", "KubeTestServer", "HTTP", "YAML"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChartTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
+        .testTarget(name: "FindingsTests", dependencies: ["ReconcileCore", "YAML"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReconcileEngineTests",
+            dependencies: ["ReconcileEngine", "ReconcileCLI", "ReconcileCore", "Kube", "KubeTestServer", "YAML", "ReconcileTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
         .testTarget(name: "GitTests", dependencies: ["Git", "ReconcileTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "ReconcileTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GitHubTests",
+            dependencies: ["GitHub", "HTTP", "YAML", "ReconcileCore", "ReconcileTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ReconcileCoreTests",
             dependencies: ["ReconcileCore", "YAML"],

@@ -81,6 +81,13 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var url: String
 
+    public init(kind: Kind, code: Int, message: String, url: String) {
+        self.kind = kind
+        self.code = code
+        self.message = message
+        self.url = url
+    }
+
     public var description: String { "\(url): \(message) (curl error \(code))" }
 
     /// Worth retrying: the request may not have reached the server or the server went away.

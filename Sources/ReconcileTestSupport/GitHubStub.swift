@@ -11,7 +11,7 @@ import Glibc
 /// with headers such as `Retry-After`.
 ///
 /// Control endpoints under `/_stub/` are not recorded. The API may be served under a prefix
-/// (`/api/v3` for GitHub Enterprise): everything before `/repos/` is ignored for routing and kept
+/// (`/api/v3` for GitHub Enterprise): everything before `/repos/` (or `/repositories/4242/`, the id form GitHub's `Link` headers use) is ignored for routing and kept
 /// in the recorded path.
 public final class GitHubStub {
     public static var pythonAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") }
@@ -113,9 +113,12 @@ class H(http.server.BaseHTTPRequestHandler):
                     return self.send(f["status"], {"message": f["message"], "documentation_url": "https://docs.github.com/rest"}, f.get("headers"))
             if self.headers.get("Authorization") != "Bearer " + TOKEN:
                 return self.send(401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
+            # /repos/OWNER/REPO/... or, as GitHub's own Link headers use, /repositories/ID/...
             i = url.path.find("/repos/")
-            if i < 0: return self.send(404, {"message": "Not Found"})
-            prefix, parts = url.path[:i], url.path[i:].split("/")[1:]
+            j = url.path.find("/repositories/4242/")
+            if i >= 0: prefix, parts = url.path[:i], url.path[i:].split("/")[1:]
+            elif j >= 0: prefix, parts = url.path[:j], ["repos", OWNER, REPO] + url.path[j:].split("/")[3:]
+            else: return self.send(404, {"message": "Not Found"})
             # repos/OWNER/REPO/issues/N/comments  or  repos/OWNER/REPO/issues/comments/ID
             if len(parts) < 5 or parts[1] != OWNER or parts[2] != REPO or parts[3] != "issues":
                 return self.send(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})

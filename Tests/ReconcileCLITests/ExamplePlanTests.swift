@@ -159,7 +159,7 @@ struct ExamplePlanTests {
         let base = await plan("dgraph", ["--selector", "tier=base"])
         #expect(base.code == 0, "\(base)")
         #expect(base.stdout.contains("~ update Namespace dgraph"), "\(base)")
-        #expect(!base.stdout.contains("NetworkPolicy"), "\(base)")
+        #expect(!base.stdout.contains("create NetworkPolicy"), "\(base)")
         #expect(base.stdout.contains("Plan: 0 to create, 1 to update, 0 to delete"), "\(base)")
 
         let all = await plan("dgraph", ["-l", "tier in (base,network)"])
@@ -167,7 +167,7 @@ struct ExamplePlanTests {
 
         let excluded = await plan("dgraph", ["-l", "tier!=network", "--detailed-exitcode"])
         #expect(excluded.code == 2, "\(excluded)")
-        #expect(!excluded.stdout.contains("NetworkPolicy"), "\(excluded)")
+        #expect(!excluded.stdout.contains("create NetworkPolicy"), "\(excluded)")
 
         // Nothing selected: nothing to do, and nothing outside the selection is pruned.
         let none = await plan("aks-pets", ["-l", "tier=nothing", "--detailed-exitcode"])

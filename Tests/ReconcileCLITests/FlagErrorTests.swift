@@ -43,8 +43,9 @@ let flagErrorCases: [FlagErrorCase] = [
                   message: "config repository {shared}/no-such-repo does not exist or is not a directory"),
     FlagErrorCase(label: "--ref on a directory that is not a git repository", arguments: ["validate", "--repo", "{repo}", "--ref", "main"],
                   message: "is not a git repository, so --ref/--base main cannot be resolved"),
-    FlagErrorCase(label: "plan with neither --base nor --live-snapshot", arguments: ["plan", "--repo", "{repo}"],
-                  message: "planning against a live cluster needs the Kubernetes client"),
+    FlagErrorCase(label: "live plan with a kubeconfig that does not exist",
+                  arguments: ["plan", "--repo", "{repo}", "--kubeconfig", "{shared}/no-such-kubeconfig"],
+                  message: "kubeconfig {shared}/no-such-kubeconfig: cannot read"),
     FlagErrorCase(label: "unknown subcommand", arguments: ["frobnicate"], message: "Unexpected argument 'frobnicate'"),
     FlagErrorCase(label: "unknown flag", arguments: ["validate", "--repo", "{repo}", "--no-such-flag"], message: "Unknown option '--no-such-flag'"),
 ]

@@ -28,11 +28,16 @@ struct ApplyCommand: AsyncParsableCommand {
     @Flag(help: "Apply without asking.")
     var autoApprove = false
 
+    @Option(name: .customLong("allow-findings"), help: "Error finding codes to accept after review, comma-separated (e.g. IST0101,POL001).")
+    var allowFindings: String?
+
+    @Option(help: "Seconds between checks of a restarted workload's rollout.")
+    var rolloutPollInterval: Double = 2
+
     func run() async throws {
         let console = Console.current
         let client = try kubeOptions.client()
         var plan: Plan
-        var dependencies: ApplyDependencies?
         if let planFile {
             plan = try PlanFile.decode(try readFile(planFile), file: planFile)
             try await Applier(cluster: client, events: nil, dependencies: nil).verifyUnchanged(plan)
@@ -42,11 +47,14 @@ struct ApplyCommand: AsyncParsableCommand {
             let desired = try repoOptions.render(revision, repository: repository)
             plan = try await LivePlanner(cluster: client, options: pruneOptions.planOptions(diffContext: output.diffContext)).plan(desired)
             plan.revision = revision.label
-            dependencies = ApplyDependencies(config: desired.config)
         }
+        let dependencies = ApplyDependencies(bundleNeeds: plan.settings.bundleNeeds)
         console.out(output.render(plan, console: console))
-        if plan.hasErrors {
-            throw UserError("the plan has errors (see Findings above): nothing was applied")
+        let allowed = Set((allowFindings ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        let blocking = Analyzers.blocking(plan.findings, allowed: allowed)
+        if !blocking.isEmpty {
+            let codes = Set(blocking.map(\.code)).sorted().joined(separator: ",")
+            throw UserError("the plan has \(blocking.count) error finding(s) (\(codes)), see Findings above: nothing was applied; after review, allow them with --allow-findings=\(codes)")
         }
         guard plan.hasChanges else { return }
         try confirm(console)
@@ -62,7 +70,8 @@ struct ApplyCommand: AsyncParsableCommand {
         // Restart only where the namespace's new labels actually landed.
         let restarts = plan.restarts.filter { !notApplied.contains($0.workload.namespace) }
         let restartOutcomes = await Restarter(cluster: client, events: events, maxConcurrent: plan.settings.restartMaxConcurrent,
-                                              timeout: plan.settings.restartTimeout, progress: progress).run(restarts)
+                                              timeout: plan.settings.restartTimeout, pollInterval: rolloutPollInterval,
+                                              progress: progress).run(restarts)
         console.out(ApplyReport(outcomes: outcomes, restarts: restartOutcomes, restartsHeldBack: plan.restarts.count - restarts.count).render())
         if outcomes.contains(where: { if case .failed = $0.result { true } else { false } })
             || restartOutcomes.contains(where: { $0.result != .completed }) {

@@ -79,7 +79,8 @@ public struct CommentSplitter: Sendable {
         if body.utf8.count <= limit { return [body] }
 
         var blocks = CommentSplitter.blocks(of: String(body.drop { $0 != "\n" }.dropFirst()))
-        let title = blocks.lazy.flatMap { $0.lines }.first { $0.hasPrefix("#") } ?? "### reconcile plan: `\(name)`"
+        // The renderer's title is the first line after the marker.
+        let title = blocks.first?.lines.first { $0.hasPrefix("#") } ?? "### reconcile plan: `\(name)`"
         // Room for the marker and title of any part (numbers up to 9999 parts).
         let reserve = Marker(instance: name, part: 9999, count: 9999).text.utf8.count + title.utf8.count
             + " (continued, part 9999 of 9999)".utf8.count + 8

@@ -42,18 +42,22 @@ public struct TextPlanRenderer: Sendable {
             }
         }
 
-        if !plan.findings.isEmpty {
-            out += "\n" + paint("Findings:", .bold) + "\n"
-            for finding in plan.findings.sorted(by: { ($1.severity, $0.code) < ($0.severity, $1.code) }) {
-                let colour: Colour = finding.severity == .error ? .red : finding.severity == .warning ? .yellow : .dim
-                var line = "  " + paint("\(finding.severity.rawValue) \(finding.code)", colour) + ": \(finding.message)"
-                if let source = finding.source { line += " (\(source))" }
-                out += line + "\n"
-                if let hint = finding.hint { out += "    hint: \(hint)\n" }
-            }
-        }
+        if !plan.findings.isEmpty { out += "\n" + renderFindings(plan) }
 
         out += "\n" + paint(plan.hasChanges ? "Plan: \(plan.summaryLine)." : "No changes. \(plan.summaryLine).", .bold) + "\n"
+        return out
+    }
+
+    /// The "Findings:" section alone (also what `reconcile validate` prints).
+    public func renderFindings(_ plan: Plan) -> String {
+        var out = paint("Findings:", .bold) + "\n"
+        for finding in plan.findings.sorted(by: { ($1.severity, $0.code) < ($0.severity, $1.code) }) {
+            let colour: Colour = finding.severity == .error ? .red : finding.severity == .warning ? .yellow : .dim
+            var line = "  " + paint("\(finding.severity.rawValue) \(finding.code)", colour) + ": \(finding.message)"
+            if let source = finding.source { line += " (\(source))" }
+            out += line + "\n"
+            if let hint = finding.hint { out += "    hint: \(hint)\n" }
+        }
         return out
     }
 

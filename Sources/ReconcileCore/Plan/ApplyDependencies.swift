@@ -8,6 +8,10 @@ public struct ApplyDependencies: Sendable {
         bundleNeeds = Dictionary(config.bundles.map { ($0.name, $0.needs) }, uniquingKeysWith: { a, _ in a })
     }
 
+    public init(bundleNeeds: [String: [String]]) {
+        self.bundleNeeds = bundleNeeds
+    }
+
     /// Whether `change` depends on `failed` (directly or through bundle needs).
     public func change(_ change: PlannedChange, dependsOn failed: PlannedChange) -> Bool {
         guard change.key != failed.key else { return false }

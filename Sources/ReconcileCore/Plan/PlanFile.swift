@@ -15,6 +15,10 @@ public enum PlanFile {
             "force": Node(.bool(plan.settings.force)),
             "restartMaxConcurrent": Node(.int(plan.settings.restartMaxConcurrent)),
             "restartTimeoutSeconds": Node(.float(plan.settings.restartTimeout)),
+            "correctDrift": Node(.bool(plan.settings.correctDrift)),
+            "bundleNeeds": Node(.mapping(plan.settings.bundleNeeds.sorted { $0.key < $1.key }.map {
+                Node.Entry(key: $0.key, value: .sequence($0.value.map(Node.string)))
+            })),
         ])
         document["digest"] = .string(digest(of: document))
         return document.jsonString(pretty: true) + "\n"
@@ -39,9 +43,12 @@ public enum PlanFile {
         plan.revision = document["revision"]?.string
         plan.unchanged = document[path: ["summary", "unchanged"]]?.int ?? 0
         if let settings = document["settings"] {
+            var needs: [String: [String]] = [:]
+            for entry in settings["bundleNeeds"]?.entries ?? [] { needs[entry.key] = (entry.value.sequence ?? []).compactMap(\.string) }
             plan.settings = ApplySettings(force: settings["force"]?.bool ?? false,
                                           restartMaxConcurrent: settings["restartMaxConcurrent"]?.int ?? 1,
-                                          restartTimeout: settings["restartTimeoutSeconds"]?.double ?? 600)
+                                          restartTimeout: settings["restartTimeoutSeconds"]?.double ?? 600,
+                                          correctDrift: settings["correctDrift"]?.bool ?? true, bundleNeeds: needs)
         }
         for item in document["changes"]?.sequence ?? [] {
             guard let action = PlannedChange.Action(rawValue: item["action"]?.string ?? ""),
@@ -93,9 +100,26 @@ public struct ApplySettings: Sendable, Hashable {
     /// Seconds per workload.
     public var restartTimeout: Double
 
-    public init(force: Bool = false, restartMaxConcurrent: Int = 1, restartTimeout: Double = 600) {
+    /// `drift: correct`: objects this instance tracks are re-applied with force, taking back the
+    /// fields an out-of-band edit took over (server-side apply moved their ownership away).
+    public var correctDrift: Bool
+    /// `needs:` between bundles, so a failure stops what depends on it even from a saved plan.
+    public var bundleNeeds: [String: [String]]
+
+    public init(force: Bool = false, restartMaxConcurrent: Int = 1, restartTimeout: Double = 600, correctDrift: Bool = true,
+                bundleNeeds: [String: [String]] = [:]) {
         self.force = force
         self.restartMaxConcurrent = restartMaxConcurrent
         self.restartTimeout = restartTimeout
+        self.correctDrift = correctDrift
+        self.bundleNeeds = bundleNeeds
+    }
+
+    /// Whether to apply `change` with force: always when the config says so; for objects this
+    /// instance already tracks when drift is corrected. Never for objects being adopted.
+    public func force(for change: PlannedChange, instance: String) -> Bool {
+        if force { return true }
+        guard correctDrift, let live = change.liveBody else { return false }
+        return Tracking.instance(of: live) == instance
     }
 }

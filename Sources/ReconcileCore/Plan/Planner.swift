@@ -19,7 +19,8 @@ public struct Planner: Sendable {
     public func plan() -> Plan {
         var plan = Plan(mode: mode, instance: desired.instance, environment: desired.environment)
         plan.settings = ApplySettings(force: desired.config.force, restartMaxConcurrent: desired.config.restart.maxConcurrent,
-                                      restartTimeout: desired.config.restart.timeout)
+                                      restartTimeout: desired.config.restart.timeout, correctDrift: desired.config.drift == .correct,
+                                      bundleNeeds: Dictionary(desired.config.bundles.map { ($0.name, $0.needs) }, uniquingKeysWith: { a, _ in a }))
         var changes: [PlannedChange] = []
         for object in desired.objects {
             if let change = planObject(object, plan: &plan) { changes.append(change) }
@@ -28,6 +29,7 @@ public struct Planner: Sendable {
         changes += planPrunes(plan: &plan)
         plan.changes = ApplyOrder.sort(changes, bundleOrder: desired.bundleOrder)
         planInjection(&plan)
+        plan.findings += Analyzers.run(AnalysisInput.planned(desired, live: live, plan: plan))
         return plan
     }
 

@@ -61,6 +61,7 @@ public struct RevisionComparer: Sendable {
                 plan.injectionChanges.append(InjectionChange(namespace: namespace, from: from?.injection, to: to?.injection, source: to?.source ?? from?.source))
             }
         }
+        plan.findings += Analyzers.offline(head)
         return plan
     }
 

@@ -15,6 +15,9 @@ public struct DesiredState: Sendable {
     public var bundleOrder: [String]
     /// The selector the state was rendered with; prune only considers objects of selected bundles.
     public var selector: LabelSelector?
+    /// Guardrail policies from the repository's `policies:` setting (the shipped defaults are
+    /// added when findings are computed; see `PolicySet`).
+    public var policies: [Policy] = []
 
     public init(config: RepoConfig, instance: String, environment: String?, objects: [ManifestObject],
                 namespaceInjection: [String: DesiredInjection], bundleOrder: [String], selector: LabelSelector?) {

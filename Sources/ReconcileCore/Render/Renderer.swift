@@ -30,8 +30,12 @@ public struct Renderer: Sendable {
         var diagnostics: [Diagnostic] = []
         var objects: [ManifestObject] = []
         var seen: [ObjectKey: SourceLocation] = [:]
-        let manifestFiles = files.filter { SourceFile.isCandidate($0.path) && $0.path != RepoConfig.fileName }
+        // Policy files (the `policies:` setting) are never manifests, even inside a bundle path.
+        let policyPatterns = config.policies.map(PathPattern.init)
+        let isPolicyFile = { (path: String) in policyPatterns.contains { $0.matches(path) } }
+        let manifestFiles = files.filter { SourceFile.isCandidate($0.path) && $0.path != RepoConfig.fileName && !isPolicyFile($0.path) }
             .sorted { $0.path < $1.path }
+        let policies = loadPolicies(files, config: config, patterns: policyPatterns, diagnostics: &diagnostics)
         for bundleName in selected {
             guard let bundle = config.bundle(named: bundleName) else { continue }
             let patterns = bundle.paths.map(PathPattern.init)
@@ -61,8 +65,33 @@ public struct Renderer: Sendable {
         let injection = try namespaceInjection(config: config, configSource: configSource, objects: &objects,
                                                includeShorthand: selector == nil, diagnostics: &diagnostics)
         if !diagnostics.isEmpty { throw RenderError(diagnostics: diagnostics) }
-        return DesiredState(config: config, instance: instance, environment: substitution.environmentName, objects: objects,
-                            namespaceInjection: injection, bundleOrder: selected, selector: selector)
+        var state = DesiredState(config: config, instance: instance, environment: substitution.environmentName, objects: objects,
+                                 namespaceInjection: injection, bundleOrder: selected, selector: selector)
+        state.policies = policies
+        return state
+    }
+
+    /// Parses the guardrail policies the `policies:` setting names (files or directories); a
+    /// setting that matches no file is an error, as is a policy that does not parse.
+    private func loadPolicies(_ files: [SourceFile], config: RepoConfig, patterns: [PathPattern], diagnostics: inout [Diagnostic]) -> [Policy] {
+        var policies: [Policy] = []
+        for (setting, pattern) in zip(config.policies, patterns) {
+            let matched = files.filter { SourceFile.isCandidate($0.path) && pattern.matches($0.path) }.sorted { $0.path < $1.path }
+            if matched.isEmpty {
+                diagnostics.append(Diagnostic(file: config.file ?? RepoConfig.fileName, mark: nil,
+                                              message: "policies: \"\(setting)\" matches no .yaml file in the repository"))
+            }
+            for file in matched where !policies.contains(where: { $0.source.file == file.path }) {
+                do {
+                    policies += try Policy.parse(file.bytes, file: file.path)
+                } catch let diagnostic as Diagnostic {
+                    diagnostics.append(diagnostic)
+                } catch {
+                    diagnostics.append(Diagnostic(file: file.path, mark: nil, message: "\(error)"))
+                }
+            }
+        }
+        return policies
     }
 
     private func makeSubstitution(_ config: RepoConfig) throws -> Substitution {

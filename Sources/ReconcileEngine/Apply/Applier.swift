@@ -76,7 +76,7 @@ public struct Applier: Sendable {
                 progress("skip   \(change.key.shortDescription): depends on \(cause.key.shortDescription), which failed")
                 continue
             }
-            let result = await perform(change, force: plan.settings.force)
+            let result = await perform(change, force: plan.settings.force(for: change, instance: plan.instance))
             switch result {
             case .failed(let message):
                 failed.append(change)

@@ -18,13 +18,15 @@ public struct DryRunConfirmer: Sendable {
     public func confirm(_ plan: Plan) async throws -> Plan {
         var plan = plan
         let cluster = self.cluster
-        let force = plan.settings.force
+        let settings = plan.settings
+        let instance = plan.instance
         let candidates = plan.changes.indices.filter {
             plan.changes[$0].blocked == nil && plan.changes[$0].action != .delete && plan.changes[$0].body != nil
         }
         let outcomes = await withTaskGroup(of: (Int, Result<Node, any Error>).self) { group in
             for index in candidates {
                 let body = plan.changes[index].body!
+                let force = settings.force(for: plan.changes[index], instance: instance)
                 group.addTask {
                     do { return (index, .success(try await cluster.apply(body.withoutMarks, fieldManager: Tracking.fieldManager, force: force, dryRun: true))) }
                     catch { return (index, .failure(error)) }

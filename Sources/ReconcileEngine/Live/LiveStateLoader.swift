@@ -4,8 +4,9 @@ import YAML
 
 /// Reads what the planner needs from the cluster with as few requests as possible: one
 /// paginated LIST per managed kind (all objects for kinds in the desired set, only this
-/// instance's tracked objects for the other allowlisted kinds), the namespaces, and the
-/// workloads and pods of namespaces whose injection reconcile manages. Kinds are listed
+/// instance's tracked objects for the other allowlisted kinds), the namespaces, the Services
+/// that routes may name, and the workloads and pods of namespaces whose injection reconcile
+/// manages. Kinds are listed
 /// concurrently.
 public struct LiveStateLoader: Sendable {
     public var cluster: any ClusterAPI
@@ -40,6 +41,16 @@ public struct LiveStateLoader: Sendable {
                 queries.append((resource, nil, nil))
             } else {
                 queries.append((resource, nil, wantedKinds.contains(groupKind) ? nil : trackedSelector))
+            }
+        }
+        // Services of the namespaces desired objects live in: route hosts are checked against them.
+        let objectNamespaces = Set(desired.objects.map(\.key.namespace).filter { !$0.isEmpty })
+        if !objectNamespaces.isEmpty {
+            let services = try await cluster.resource(group: "", kind: "Service", version: nil)
+            if objectNamespaces.count <= 8 {
+                for namespace in objectNamespaces.sorted() { queries.append((services, namespace, nil)) }
+            } else {
+                queries.append((services, nil, nil))
             }
         }
         let injected = Set(desired.namespaceInjection.keys)
