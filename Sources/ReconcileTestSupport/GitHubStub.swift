@@ -14,7 +14,7 @@ import Glibc
 /// (`/api/v3` for GitHub Enterprise): everything before `/repos/` (or `/repositories/4242/`, the id form GitHub's `Link` headers use) is ignored for routing and kept
 /// in the recorded path.
 public final class GitHubStub {
-    public static var pythonAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") }
+    public static var pythonAvailable: Bool { PythonServer.available }
 
     /// One recorded API request.
     public struct Request: Equatable, CustomStringConvertible {
@@ -172,25 +172,9 @@ s.serve_forever()
         self.owner = owner
         self.repo = repo
         self.token = token
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", GitHubStub.script, owner, repo, token, pulls.map(String.init).joined(separator: ",")]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        var line = ""
-        let handle = pipe.fileHandleForReading
-        while !line.contains("\n") {
-            let data = handle.availableData
-            if data.isEmpty { break }
-            line += String(decoding: data, as: UTF8.self)
-        }
-        guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw TestGit.Failure(description: "the GitHub stub did not start")
-        }
-        self.port = port
+        (process, port) = try PythonServer.launch(script: GitHubStub.script,
+                                                  arguments: [owner, repo, token, pulls.map(String.init).joined(separator: ",")],
+                                                  name: "the GitHub stub")
     }
 
     deinit { stop() }
@@ -199,10 +183,8 @@ s.serve_forever()
     public func apiURL(prefix: String = "") -> String { "http://127.0.0.1:\(port)\(prefix)" }
 
     public func stop() {
-        // SIGKILL: children of the test runner inherit a signal mask that blocks SIGTERM.
         guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        PythonServer.stop(process)
     }
 
     /// Replaces the stored comments and programmed failures and clears the request log. New

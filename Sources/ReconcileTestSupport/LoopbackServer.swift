@@ -7,7 +7,7 @@ import Glibc
 /// subprocess for one test and killed after it. Used by HTTPTests and any test target that needs a
 /// real HTTP peer on loopback.
 public final class LoopbackServer {
-    public static var pythonAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") }
+    public static var pythonAvailable: Bool { PythonServer.available }
 
     public let port: Int
     private let process: Process
@@ -46,35 +46,12 @@ s.serve_forever()
 """#
 
     public init() throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", LoopbackServer.script]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        var line = ""
-        let handle = pipe.fileHandleForReading
-        while !line.contains("\n") {
-            let data = handle.availableData
-            if data.isEmpty { break }
-            line += String(decoding: data, as: UTF8.self)
-        }
-        guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            // SIGKILL, not terminate(): SIGTERM is blocked in children of the test runner.
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw CocoaError(.fileReadUnknown)
-        }
-        self.port = port
+        (process, port) = try PythonServer.launch(script: LoopbackServer.script, name: "the loopback HTTP server")
     }
 
     public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
-    public func stop() {
-        // SIGKILL: children of the test runner inherit a signal mask that blocks SIGTERM.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    public func stop() { PythonServer.stop(process) }
 
     /// A port nothing listens on (bound then released).
     public static func unusedPort() throws -> Int {

@@ -29,19 +29,6 @@ struct PathPattern: Sendable {
     }
 
     private static func segment(_ p: [Character], _ s: [Character]) -> Bool {
-        var pi = 0, si = 0, star = -1, mark = 0
-        while si < s.count {
-            if pi < p.count, p[pi] == "?" || p[pi] == s[si] {
-                pi += 1; si += 1
-            } else if pi < p.count, p[pi] == "*" {
-                star = pi; mark = si; pi += 1
-            } else if star >= 0 {
-                pi = star + 1; mark += 1; si = mark
-            } else {
-                return false
-            }
-        }
-        while pi < p.count, p[pi] == "*" { pi += 1 }
-        return pi == p.count
+        Wildcard.matches(p, s)
     }
 }
