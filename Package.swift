@@ -24,6 +24,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
+        // `reconcile run`: HTTP endpoints, service lifecycle, logging and Prometheus metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),  // LogHandler.log(event:)
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // MARK: - C libraries
@@ -46,10 +53,29 @@ let package = Package(
         .target(name: "ReconcileCore", dependencies: ["YAML"], swiftSettings: swiftSettings),
         // Live snapshot, dry-run, apply, restarts, events: the I/O engine around the pure core.
         .target(name: "ReconcileEngine", dependencies: ["ReconcileCore", "Kube", "YAML"], swiftSettings: swiftSettings),
+        // `reconcile run`: the in-cluster controller (loop, leader election, drift, HTTP, metrics).
+        .target(
+            name: "ReconcileController",
+            dependencies: [
+                "ReconcileCore", "ReconcileEngine", "Kube", "YAML", "Git",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ReconcileCLI",
             dependencies: [
-                "ReconcileCore", "ReconcileEngine", "Kube", "YAML", "Git", "HTTP", "GitHub",
+                "ReconcileCore", "ReconcileEngine", "ReconcileController", "Kube", "YAML", "Git", "HTTP", "GitHub",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -85,6 +111,16 @@ let package = Package(
         .testTarget(
             name: "ReconcileEngineTests",
             dependencies: ["ReconcileEngine", "ReconcileCLI", "ReconcileCore", "Kube", "KubeTestServer", "YAML", "ReconcileTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ControllerTests",
+            dependencies: [
+                "ReconcileController", "ReconcileCLI", "ReconcileEngine", "KubeTestServer", "ReconcileTestSupport",
+                "Kube", "YAML", "ReconcileCore", "HTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),

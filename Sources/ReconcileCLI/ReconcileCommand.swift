@@ -11,7 +11,7 @@ public struct ReconcileCommand: AsyncParsableCommand {
         abstract: "GitOps for the service-mesh and network-policy layer of Kubernetes.",
         discussion: "Keeps Istio configuration, Calico and Kubernetes network policies and namespaces' sidecar injection equal to a git repository.",
         version: VersionCommand.version,
-        subcommands: [PlanCommand.self, ApplyCommand.self, ValidateCommand.self, CommentCommand.self, VersionCommand.self])
+        subcommands: [PlanCommand.self, ApplyCommand.self, RunCommand.self, ValidateCommand.self, CommentCommand.self, VersionCommand.self])
 
     public init() {}
 

@@ -106,6 +106,7 @@ struct ChartRBACTests {
             Grant(group: "coordination.k8s.io", resource: "leases", verb: "get"),
             Grant(group: "coordination.k8s.io", resource: "leases", verb: "create"),
             Grant(group: "coordination.k8s.io", resource: "leases", verb: "update"),
+            Grant(group: "coordination.k8s.io", resource: "leases", verb: "patch"),
             Grant(group: "", resource: "configmaps", verb: "get"),
             Grant(group: "", resource: "configmaps", verb: "create"),
             Grant(group: "", resource: "configmaps", verb: "update"),

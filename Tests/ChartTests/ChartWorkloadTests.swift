@@ -69,7 +69,7 @@ struct ChartWorkloadTests {
             guard let index = args.firstIndex(of: flag), index + 1 < args.count else { return nil }
             return args[index + 1]
         }
-        for flag in ["--repo", "--ref", "--interval", "--listen", "--log-format", "--drift", "--environment", "--selector"] {
+        for flag in ["--repo", "--ref", "--interval", "--listen", "--log-format", "--drift", "--environment", "--selector", "--lease-name"] {
             #expect(value(after: flag) != nil, "missing \(flag)")
         }
         #expect(value(after: "--namespace") == "$(POD_NAMESPACE)")

@@ -172,3 +172,24 @@ import YAML
         #expect(replan.code == 0, "\(replan)")
     }
 }
+
+/// A namespace and the objects in it created by one plan: the objects cannot be dry-run before
+/// the namespace exists, so they keep the predicted diff instead of failing the plan.
+@Suite struct NewNamespaceTests {
+    @Test func objectsInANamespaceTheSamePlanCreates() async throws {
+        let harness = try EngineHarness()
+        let repo = harness.directory + "/fresh"
+        try FileManager.default.createDirectory(atPath: repo + "/mesh", withIntermediateDirectories: true)
+        try "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: fresh\n  labels: {istio-injection: enabled}\n"
+            .write(toFile: repo + "/mesh/namespace.yaml", atomically: true, encoding: .utf8)
+        try "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: default, namespace: fresh}\nspec: {mtls: {mode: STRICT}}\n"
+            .write(toFile: repo + "/mesh/mtls.yaml", atomically: true, encoding: .utf8)
+        let plan = await harness.reconcile(["plan", "--repo", repo, "--detailed-exitcode", "--allow-mass-prune"])
+        #expect(plan.code == 2, "\(plan)")
+        #expect(plan.stdout.contains("+ create PeerAuthentication fresh/default"), "\(plan)")
+        #expect(!plan.stdout.contains("RC1004"), "\(plan)")
+        let apply = await harness.reconcile(["apply", "--repo", repo, "--auto-approve"])
+        #expect(apply.code == 0, "\(apply)")
+        #expect(harness.get("security.istio.io/v1", "PeerAuthentication", "fresh", "default") != nil)
+    }
+}

@@ -48,7 +48,6 @@ struct ApplyCommand: AsyncParsableCommand {
             plan = try await LivePlanner(cluster: client, options: pruneOptions.planOptions(diffContext: output.diffContext)).plan(desired)
             plan.revision = revision.label
         }
-        let dependencies = ApplyDependencies(bundleNeeds: plan.settings.bundleNeeds)
         console.out(output.render(plan, console: console))
         let allowed = Set((allowFindings ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         let blocking = Analyzers.blocking(plan.findings, allowed: allowed)
@@ -61,20 +60,9 @@ struct ApplyCommand: AsyncParsableCommand {
 
         let events = EventRecorder(cluster: client, revision: plan.revision)
         let progress: @Sendable (String) -> Void = { console.err($0 + "\n") }
-        let outcomes = await Applier(cluster: client, events: events, dependencies: dependencies, progress: progress).apply(plan)
-        let notApplied = Set(outcomes.filter { outcome in
-            if case .failed = outcome.result { return true }
-            if case .skipped = outcome.result { return outcome.change.blocked == nil }
-            return false
-        }.map { $0.change.key.namespace.isEmpty ? $0.change.key.name : $0.change.key.namespace })
-        // Restart only where the namespace's new labels actually landed.
-        let restarts = plan.restarts.filter { !notApplied.contains($0.workload.namespace) }
-        let restartOutcomes = await Restarter(cluster: client, events: events, maxConcurrent: plan.settings.restartMaxConcurrent,
-                                              timeout: plan.settings.restartTimeout, pollInterval: rolloutPollInterval,
-                                              progress: progress).run(restarts)
-        console.out(ApplyReport(outcomes: outcomes, restarts: restartOutcomes, restartsHeldBack: plan.restarts.count - restarts.count).render())
-        if outcomes.contains(where: { if case .failed = $0.result { true } else { false } })
-            || restartOutcomes.contains(where: { $0.result != .completed }) {
+        let execution = await PlanExecutor(cluster: client, events: events, rolloutPollInterval: rolloutPollInterval, progress: progress).execute(plan)
+        console.out(ApplyReport(outcomes: execution.outcomes, restarts: execution.restarts, restartsHeldBack: execution.restartsHeldBack).render())
+        if execution.failed {
             throw ExitCode(1)
         }
     }

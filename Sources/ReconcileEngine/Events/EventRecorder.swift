@@ -61,6 +61,24 @@ public struct EventRecorder: Sendable {
         }
     }
 
+    /// Records one event and returns it as stored (its name is what a repeat's `series` update
+    /// patches); throws when it could not be recorded.
+    public func recordReturning(_ reason: Reason, regarding key: ObjectKey, apiVersion: String, uid: String? = nil, note: String) async throws -> Node {
+        var fullNote = note
+        if let revision { fullNote += " (revision \(revision))" }
+        let event = Self.event(reason: reason, regarding: key, apiVersion: apiVersion, uid: uid, note: String(fullNote.prefix(1024)),
+                               instance: instance, time: now())
+        return try await cluster.createEvent(event)
+    }
+
+    /// A repeat of an event already recorded: counted in its events.k8s.io/v1 `series`
+    /// (count, lastObservedTime) with a merge patch, rather than a new event each time.
+    public func recordRepeat(eventName: String, namespace: String, count: Int) async throws {
+        let ref = ObjectReference(apiVersion: "events.k8s.io/v1", kind: "Event", namespace: namespace, name: eventName)
+        let patch: Node = ["series": ["count": Node(.int(count)), "lastObservedTime": .string(Self.microTime(now()))]]
+        _ = try await cluster.mergePatch(ref, patch: patch, fieldManager: Tracking.fieldManager)
+    }
+
     static func event(reason: Reason, regarding key: ObjectKey, apiVersion: String, uid: String?, note: String, instance: String, time: Date) -> Node {
         let suffix = String(UInt64(time.timeIntervalSince1970 * 1_000_000), radix: 16) + String(UInt32.random(in: 0...0xffff), radix: 16)
         var regarding = Node.object(["apiVersion": .string(apiVersion), "kind": .string(key.kind), "name": .string(key.name)])

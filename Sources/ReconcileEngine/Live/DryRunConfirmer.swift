@@ -20,8 +20,12 @@ public struct DryRunConfirmer: Sendable {
         let cluster = self.cluster
         let settings = plan.settings
         let instance = plan.instance
+        // Objects in a namespace this same plan creates cannot be dry-run yet (the server does not
+        // know the namespace): they keep the planner's predicted diff, as kubectl diff cannot do better.
+        let newNamespaces = Set(plan.changes.filter { $0.action == .create && $0.key.group.isEmpty && $0.key.kind == "Namespace" }.map(\.key.name))
         let candidates = plan.changes.indices.filter {
             plan.changes[$0].blocked == nil && plan.changes[$0].action != .delete && plan.changes[$0].body != nil
+                && !newNamespaces.contains(plan.changes[$0].key.namespace)
         }
         let outcomes = await withTaskGroup(of: (Int, Result<Node, any Error>).self) { group in
             for index in candidates {

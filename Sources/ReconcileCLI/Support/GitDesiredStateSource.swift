@@ -1,0 +1,48 @@
+import Foundation
+import ReconcileController
+import ReconcileCore
+
+/// The config repository as the controller's source: each fetch opens the repository again,
+/// which for a URL fetches incrementally into the existing cache clone (`cloneOrFetch`); the
+/// revision's files are kept so the last good commit renders even when the remote is gone.
+/// libgit2 blocks, so the work runs on its own queue, not on the concurrency pool's threads.
+final class GitDesiredStateSource: DesiredStateSource, @unchecked Sendable {
+    private let options: RepoOptions
+    private let queue = DispatchQueue(label: "reconcile.git")
+    /// Touched only on `queue`.
+    private var revisions: [String: ConfigRepository.Revision] = [:]
+    private var defaultInstance = "default"
+
+    init(options: RepoOptions) {
+        self.options = options
+    }
+
+    func fetch() async throws -> String {
+        try await onQueue { [self] in
+            let repository = try options.openRepository()
+            let revision = try repository.revision(options.ref)
+            let id = revision.commit?.description ?? revision.label
+            // Keep the current and the previous revisions only.
+            if revisions[id] == nil { revisions = revisions.filter { $0.key == id } }
+            revisions[id] = revision
+            defaultInstance = repository.defaultInstance
+            return id
+        }
+    }
+
+    func render(commit: String) async throws -> (label: String, desired: DesiredState) {
+        try await onQueue { [self] in
+            guard let revision = revisions[commit] else { throw UserError("revision \(commit) was never fetched") }
+            let renderer = Renderer(environment: options.environment, selector: try options.labelSelector(), defaultInstance: defaultInstance)
+            return (revision.label, try renderer.render(revision.files))
+        }
+    }
+
+    private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result { try body() })
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The controller's HTTP endpoints (Hummingbird): `/healthz` (the process runs), `/readyz`
+/// (the first plan succeeded), `/metrics` (Prometheus text) and `POST /webhook` (a signed call
+/// wakes the loop; 404 when no secret is configured).
+public enum HTTPServer {
+    public static let maxWebhookBody = 1 << 20
+
+    public struct Handlers: Sendable {
+        public var isReady: @Sendable () -> Bool
+        public var metrics: @Sendable () -> String
+        public var verifier: WebhookVerifier?
+        /// A verified webhook: wake the loop (and, on a follower, the leader).
+        public var onWebhook: @Sendable () -> Void
+
+        public init(isReady: @escaping @Sendable () -> Bool, metrics: @escaping @Sendable () -> String, verifier: WebhookVerifier?,
+                    onWebhook: @escaping @Sendable () -> Void) {
+            self.isReady = isReady
+            self.metrics = metrics
+            self.verifier = verifier
+            self.onWebhook = onWebhook
+        }
+    }
+
+    public static func router(_ handlers: Handlers, logger: Logger) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("healthz") { _, _ in HTTPServer.text(.ok, "ok\n") }
+        router.get("readyz") { _, _ in
+            handlers.isReady() ? HTTPServer.text(.ok, "ready\n") : HTTPServer.text(.serviceUnavailable, "not ready: no plan has succeeded yet\n")
+        }
+        router.get("metrics") { _, _ in
+            HTTPServer.text(.ok, handlers.metrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        router.post("webhook") { request, _ -> Response in
+            guard let verifier = handlers.verifier else { return HTTPServer.text(.notFound, "no webhook secret is configured\n") }
+            if let length = request.headers[.contentLength].flatMap(Int.init), length > HTTPServer.maxWebhookBody {
+                return HTTPServer.text(.contentTooLarge, "body larger than \(HTTPServer.maxWebhookBody) bytes\n")
+            }
+            var request = request
+            let body: ByteBuffer
+            do {
+                body = try await request.collectBody(upTo: HTTPServer.maxWebhookBody)
+            } catch {
+                return HTTPServer.text(.contentTooLarge, "body larger than \(HTTPServer.maxWebhookBody) bytes\n")
+            }
+            let headers = request.headers
+            let verdict = verifier.verify(header: { name in HTTPField.Name(name).flatMap { headers[$0] } }, body: Array(buffer: body))
+            switch verdict {
+            case .accepted:
+                logger.info("webhook: signed call accepted, waking the loop")
+                handlers.onWebhook()
+                return HTTPServer.text(.accepted, "accepted\n")
+            case .unauthorized(let reason):
+                logger.warning("webhook rejected: \(reason)")
+                return HTTPServer.text(.unauthorized, reason + "\n")
+            case .replayed(let reason):
+                logger.warning("webhook rejected: \(reason)")
+                return HTTPServer.text(.conflict, reason + "\n")
+            }
+        }
+        return router
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ body: String, contentType: String = "text/plain; charset=utf-8") -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// The server as a Service; `onBound` gets the port actually bound (for `--listen host:0`).
+    public static func application(_ handlers: Handlers, host: String, port: Int, logger: Logger,
+                                   onBound: @escaping @Sendable (Int) -> Void) -> some Service {
+        Application(router: router(handlers, logger: logger), configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
+                    onServerRunning: { channel in
+                        if let port = channel.localAddress?.port { onBound(port) }
+                    }, logger: logger)
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import ReconcileCore
+import YAML
+
+/// The leader-election fields of a coordination.k8s.io/v1 Lease and the pure transitions
+/// between them (acquire, renew, release). Times are `metav1.MicroTime`.
+public struct LeaseRecord: Sendable, Equatable {
+    public var holder: String?
+    public var durationSeconds: Int
+    public var acquireTime: Date?
+    public var renewTime: Date?
+    public var transitions: Int
+
+    public init(_ lease: Node) {
+        let spec = lease["spec"]
+        let holder = spec?["holderIdentity"]?.string
+        self.holder = holder?.isEmpty == true ? nil : holder
+        durationSeconds = spec?["leaseDurationSeconds"]?.int ?? 15
+        acquireTime = spec?["acquireTime"]?.string.flatMap(Self.parseMicroTime)
+        renewTime = spec?["renewTime"]?.string.flatMap(Self.parseMicroTime)
+        transitions = spec?["leaseTransitions"]?.int ?? 0
+    }
+
+    /// Nobody holds it, or the holder stopped renewing more than a lease duration ago.
+    public func isFree(at now: Date) -> Bool {
+        guard holder != nil else { return true }
+        guard let renewTime else { return true }
+        return renewTime.addingTimeInterval(Double(durationSeconds)) < now
+    }
+
+    public static func newLease(namespace: String, name: String, holder: String, at time: Date, durationSeconds: Int) -> Node {
+        [
+            "apiVersion": "coordination.k8s.io/v1",
+            "kind": "Lease",
+            "metadata": ["name": .string(name), "namespace": .string(namespace)],
+            "spec": [
+                "holderIdentity": .string(holder),
+                "leaseDurationSeconds": Node(.int(durationSeconds)),
+                "acquireTime": .string(microTime(time)),
+                "renewTime": .string(microTime(time)),
+                "leaseTransitions": Node(.int(0)),
+            ],
+        ]
+    }
+
+    /// `lease` taken over by `holder` (the resourceVersion read stays: optimistic concurrency).
+    public func acquired(_ lease: Node, by holder: String, at time: Date, durationSeconds: Int) -> Node {
+        var updated = lease
+        updated.set(.string(holder), at: ["spec", "holderIdentity"])
+        updated.set(Node(.int(durationSeconds)), at: ["spec", "leaseDurationSeconds"])
+        updated.set(.string(Self.microTime(time)), at: ["spec", "acquireTime"])
+        updated.set(.string(Self.microTime(time)), at: ["spec", "renewTime"])
+        updated.set(Node(.int(self.holder == holder ? transitions : transitions + 1)), at: ["spec", "leaseTransitions"])
+        return Self.stamped(updated)
+    }
+
+    public func renewed(_ lease: Node, at time: Date, durationSeconds: Int) -> Node {
+        var updated = lease
+        updated.set(.string(Self.microTime(time)), at: ["spec", "renewTime"])
+        updated.set(Node(.int(durationSeconds)), at: ["spec", "leaseDurationSeconds"])
+        return Self.stamped(updated)
+    }
+
+    /// As client-go on ReleaseOnCancel: no holder, a one-second duration, so anyone may take it.
+    public func released(_ lease: Node, at time: Date) -> Node {
+        var updated = lease
+        updated.remove(at: ["spec", "holderIdentity"])
+        updated.set(Node(.int(1)), at: ["spec", "leaseDurationSeconds"])
+        updated.set(.string(Self.microTime(time)), at: ["spec", "renewTime"])
+        return Self.stamped(updated)
+    }
+
+    private static func stamped(_ lease: Node) -> Node {
+        var lease = lease
+        lease["apiVersion"] = "coordination.k8s.io/v1"
+        lease["kind"] = "Lease"
+        return lease
+    }
+
+    /// `metav1.MicroTime`: RFC 3339 with microseconds, UTC.
+    public static func microTime(_ date: Date) -> String {
+        let seconds = floor(date.timeIntervalSince1970)
+        let micros = min(999_999, Int((date.timeIntervalSince1970 - seconds) * 1_000_000))
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        let base = formatter.string(from: Date(timeIntervalSince1970: seconds))
+        return String(base.dropLast()) + "." + String(format: "%06d", micros) + "Z"
+    }
+
+    public static func parseMicroTime(_ text: String) -> Date? {
+        // Fractions of any length (MicroTime has six digits) are read by hand.
+        var base = text
+        var fraction = 0.0
+        if let dot = text.firstIndex(of: "."), let end = text[dot...].firstIndex(where: { $0 == "Z" || $0 == "+" || $0 == "-" }) {
+            fraction = Double("0" + text[dot..<end]) ?? 0
+            base = String(text[..<dot]) + String(text[end...])
+        }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: base).map { $0.addingTimeInterval(fraction) }
+    }
+}
