@@ -15,6 +15,10 @@ final class HTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     private var body: [UInt8] = []
     private var watcher: Watcher?
     private var timers: [() -> Void] = []
+    /// The watch response on this connection is open: body chunks may be written. Events and
+    /// bookmarks queued on the loop after it ended are dropped (a body after `.end` is a NIO
+    /// precondition failure).
+    private var streaming = false
 
     init(server: TestAPIServer) { self.server = server }
 
@@ -119,19 +123,22 @@ final class HTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     private func startWatch(context: ChannelHandlerContext, plan: WatchPlan, dropAfter: Int?) {
         let headers = HTTPHeaders([("Content-Type", "application/json"), ("Transfer-Encoding", "chunked"), ("Cache-Control", "no-cache, private")])
         context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        streaming = true
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
         let finish: @Sendable () -> Void = {
             loop.execute {
                 let (handler, context) = bound.value
                 handler.endWatch()
+                guard handler.streaming else { return }
+                handler.streaming = false
                 context.writeAndFlush(handler.wrapOutboundOut(.end(nil)), promise: nil)
             }
         }
         let send: @Sendable (String) -> Void = { line in
             loop.execute {
                 let (handler, context) = bound.value
-                guard context.channel.isActive else { return }
+                guard handler.streaming, context.channel.isActive else { return }
                 context.writeAndFlush(handler.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: line)))), promise: nil)
             }
         }
