@@ -157,7 +157,12 @@ struct ControllerEndToEndTests {
         #expect(try harness.http("GET", port: port, path: "/healthz").status == 200)
         #expect(await harness.eventually(10) { (try? harness.http("GET", port: port, path: "/readyz").status) == 200 })
         #expect(await harness.eventually(5) { harness.virtualServiceTimeout() == "5s" })
-        let metrics = String(decoding: try harness.http("GET", port: port, path: "/metrics").body, as: UTF8.self)
+        // The object lands before the pass records its end-of-run metrics: wait for the pass.
+        var metrics = ""
+        _ = await harness.eventually(10) {
+            metrics = String(decoding: (try? harness.http("GET", port: port, path: "/metrics").body) ?? [], as: UTF8.self)
+            return metrics.contains("reconcile_runs_total")
+        }
         for name in ["reconcile_runs_total", "reconcile_duration_seconds", "reconcile_objects", "reconcile_last_applied_revision_info",
                      "reconcile_git_fetch_duration_seconds", "reconcile_git_fetch_errors_total", "reconcile_api_requests_total", "reconcile_leader 1"] {
             #expect(metrics.contains(name), "\(name) missing from\n\(metrics)")
