@@ -15,6 +15,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "reconcile", targets: ["reconcile"]),
+        // The benchmark of issue 4 (docs/benchmarks.md); never part of the `reconcile` product.
+        .executable(name: "reconcile-bench", targets: ["ReconcileBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -81,6 +83,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "reconcile", dependencies: ["ReconcileCLI"], swiftSettings: swiftSettings),
+        // `reconcile-bench`: generates N objects, seeds the test API server, times `reconcile plan`
+        // against `kubectl diff` and the raw LIST floor (scripts/benchmark.sh, docs/benchmarks.md).
+        .executableTarget(name: "ReconcileBench", dependencies: ["KubeTestServer", "YAML", "ReconcileCore", "HTTP"], swiftSettings: swiftSettings),
 
         // MARK: - Tests
         // Fixtures shared by test targets (git CLI repos, git daemon, loopback HTTP server);

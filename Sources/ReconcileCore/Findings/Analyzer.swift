@@ -78,14 +78,21 @@ public struct AnalysisInput: Sendable {
             result.append(Item(key: object.key, body: object.body, source: object.source))
         }
         guard let live else { return result }
-        for (key, object) in live.objects.sorted(by: { $0.key < $1.key }) where key.kind == kind && groups.map({ $0.contains(key.group) }) ?? true {
-            if desired[key] != nil || deleted.contains(key) { continue }
+        // Select before sorting: sorting every live object on each call (analyzers call this
+        // per kind) dominated a 10,000-object plan.
+        let extra = live.objects.filter { key, _ in
+            key.kind == kind && (groups.map { $0.contains(key.group) } ?? true) && desired[key] == nil && !deleted.contains(key)
+        }
+        for (key, object) in extra.sorted(by: { $0.key < $1.key }) {
             result.append(Item(key: key, body: object.body, source: nil))
         }
         return result
     }
 
-    public func desiredItems(kind: String, groups: Set<String>) -> [Item] { items(kind: kind, groups: groups).filter(\.isDesired) }
+    public func desiredItems(kind: String, groups: Set<String>) -> [Item] {
+        desired.objects.filter { $0.key.kind == kind && groups.contains($0.key.group) }
+            .map { Item(key: $0.key, body: $0.body, source: $0.source) }
+    }
 
     /// The source of a field of a desired object: the field's own line when the node has a mark.
     public func source(_ item: Item, at mark: Mark?) -> SourceLocation? {
@@ -119,7 +126,9 @@ enum Mesh {
 
     /// Resolves a host as Istio does: a name without dots is a short name in `namespace`.
     static func fqdn(_ host: String, namespace: String) -> String {
-        host.contains(".") || host.contains("*") ? host : "\(host).\(namespace).\(clusterDomain)"
+        // Character (not String) search: Foundation's String.contains(String) is far slower, and
+        // this runs for every route destination and DestinationRule of a plan.
+        host.contains(Character(".")) || host.contains(Character("*")) ? host : "\(host).\(namespace).\(clusterDomain)"
     }
 
     /// `name.namespace.svc.cluster.local` → (name, namespace); nil for other hosts.
