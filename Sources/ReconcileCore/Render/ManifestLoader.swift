@@ -9,13 +9,12 @@ struct ManifestLoader {
     var substitution: Substitution
 
     func load() throws -> [ManifestObject] {
-        let original = String(decoding: file.bytes, as: UTF8.self)
-        let text: String
-        if file.bytes.contains(where: { $0 >= 0x80 }) {
-            // Validate UTF-8 through the parser's own check before substituting.
+        guard let original = String(validating: file.bytes, as: UTF8.self) else {
+            // Not UTF-8: the parser's own check names the line and column of the first bad byte.
             _ = try YAMLParser.parse(file.bytes, file: file.path)
+            throw Diagnostic(file: file.path, mark: nil, message: "file is not valid UTF-8")
         }
-        text = try substitution.apply(to: original, file: file.path)
+        let text = try substitution.apply(to: original, file: file.path)
         let documents = try YAMLParser.parse(text, file: file.path)
         let reader = FieldReader(file: file.path, source: text)
         var objects: [ManifestObject] = []
