@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "FindingsTests", dependencies: ["ReconcileCore", "YAML"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReconcileEngineTests",
-            dependencies: ["ReconcileEngine", "ReconcileCLI", "ReconcileCore", "Kube", "KubeTestServer", "YAML", "ReconcileTestSupport"],
+            dependencies: ["ReconcileEngine", "ReconcileCLI", "ReconcileCore", "Kube", "KubeTestServer", "YAML", "Git", "ReconcileTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

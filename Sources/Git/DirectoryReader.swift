@@ -32,35 +32,86 @@ enum DirectoryWalker {
         root: String, relative: String, skip: (String, Bool) throws -> Bool,
         include: (String) -> Bool, into files: inout [GitFile]
     ) throws {
-        let manager = FileManager.default
         let directory = relative.isEmpty ? root : root + "/" + relative
-        let names: [String]
-        do {
-            names = try manager.contentsOfDirectory(atPath: directory)
-        } catch {
-            throw GitError(kind: .other, context: "cannot list directory \(directory)", message: "\(error)")
-        }
-        for name in names.sorted() where name != ".git" {
-            let path = relative.isEmpty ? name : relative + "/" + name
+        for entry in try entries(of: directory) where entry.name != ".git" {
+            let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
             let absolute = root + "/" + path
-            // attributesOfItem uses lstat, so symlinks report as .typeSymbolicLink and are not followed.
-            guard let type = (try? manager.attributesOfItem(atPath: absolute))?[.type] as? FileAttributeType else {
-                continue  // vanished while we were walking
-            }
-            switch type {
-            case .typeDirectory:
-                if manager.fileExists(atPath: absolute + "/.git") { continue }
+            switch entry.type {
+            case .directory:
+                if access(absolute + "/.git", F_OK) == 0 { continue }
                 if try skip(path, true) { continue }
                 try walk(root: root, relative: path, skip: skip, include: include, into: &files)
-            case .typeRegular:
+            case .regular:
                 guard include(path), !(try skip(path, false)) else { continue }
-                guard let data = manager.contents(atPath: absolute) else {
-                    throw GitError(kind: .other, context: "cannot read file \(absolute)")
-                }
-                files.append(GitFile(path: path, bytes: [UInt8](data)))
-            default:
+                files.append(GitFile(path: path, bytes: try readFile(absolute)))
+            case .other:
                 continue
             }
         }
+    }
+
+    private enum EntryType { case directory, regular, other }
+
+    /// A directory's entries sorted by name, typed without following symbolic links (`d_type`,
+    /// or `lstat` where the filesystem does not fill it in).
+    private static func entries(of directory: String) throws -> [(name: String, type: EntryType)] {
+        guard let stream = opendir(directory) else {
+            throw GitError(kind: .other, context: "cannot list directory \(directory)", message: String(cString: strerror(errno)))
+        }
+        defer { closedir(stream) }
+        var result: [(name: String, type: EntryType)] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            var type: EntryType
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_DIR): type = .directory
+            case Int32(DT_REG): type = .regular
+            case Int32(DT_UNKNOWN):
+                var info = stat()
+                guard lstat(directory + "/" + name, &info) == 0 else { continue }  // vanished while we were walking
+                switch info.st_mode & S_IFMT {
+                case S_IFDIR: type = .directory
+                case S_IFREG: type = .regular
+                default: type = .other
+                }
+            default: type = .other  // symbolic links (not followed), devices, sockets, FIFOs
+            }
+            result.append((name, type))
+        }
+        return result.sorted { $0.name < $1.name }
+    }
+
+    /// The whole file, read straight into the byte array the core works on (sized by `fstat`, and
+    /// still complete if the file grows while it is read).
+    private static func readFile(_ path: String) throws -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw GitError(kind: .other, context: "cannot read file \(path)", message: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        let expected = fstat(descriptor, &info) == 0 ? max(Int(info.st_size), 0) : 0
+        var failure: Int32 = 0
+        var bytes = [UInt8](unsafeUninitializedCapacity: expected + 1) { buffer, initialized in
+            initialized = 0
+            while initialized < buffer.count {
+                let count = read(descriptor, buffer.baseAddress! + initialized, buffer.count - initialized)
+                if count > 0 { initialized += count } else if count == 0 { return } else if errno != EINTR { failure = errno; return }
+            }
+        }
+        if failure == 0 && bytes.count == expected + 1 {  // it grew: read on to the end
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            while failure == 0 {
+                let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if count > 0 { bytes += chunk[0..<count] } else if count == 0 { break } else if errno != EINTR { failure = errno }
+            }
+        }
+        if failure != 0 {
+            throw GitError(kind: .other, context: "cannot read file \(path)", message: String(cString: strerror(failure)))
+        }
+        return bytes
     }
 }

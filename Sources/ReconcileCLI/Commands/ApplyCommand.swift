@@ -44,9 +44,8 @@ struct ApplyCommand: AsyncParsableCommand {
         } else {
             let repository = try repoOptions.openRepository()
             let revision = try repository.revision(repoOptions.ref)
-            let desired = try repoOptions.render(revision, repository: repository)
-            plan = try await LivePlanner(cluster: client, options: pruneOptions.planOptions(diffContext: output.diffContext)).plan(desired)
-            plan.revision = revision.label
+            let planner = LivePlanner(cluster: client, options: pruneOptions.planOptions(diffContext: output.diffContext))
+            plan = try await planner.plan(revision, renderer: try repoOptions.renderer(for: repository))
         }
         console.out(output.render(plan, console: console))
         let allowed = Set((allowFindings ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })

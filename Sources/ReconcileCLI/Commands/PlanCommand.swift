@@ -41,25 +41,32 @@ struct PlanCommand: AsyncParsableCommand {
         let repository = try repoOptions.openRepository()
         let options = pruneOptions.planOptions(diffContext: output.diffContext)
         let head = try repository.revision(repoOptions.ref)
-        let desired = try repoOptions.render(head, repository: repository)
         var plan: Plan
-        if let base {
-            let baseRevision = try repository.revision(base)
-            let baseState: DesiredState
-            do {
-                baseState = try repoOptions.render(baseRevision, repository: repository)
-            } catch {
-                throw UserError("the base revision \(base) (\(baseRevision.label)) does not load:\n\(error)")
+        if base == nil && liveSnapshot == nil {
+            let client: any ClusterAPI
+            do { client = try kubeOptions.client() } catch {
+                _ = try repoOptions.render(head, repository: repository)  // the repository's own errors come first
+                throw error
             }
-            plan = RevisionComparer(base: baseState, head: desired, options: options).plan()
-            plan.baseRevision = baseRevision.label
-        } else if let liveSnapshot {
-            let live = try LiveState.snapshot(try readFile(liveSnapshot), file: liveSnapshot)
-            plan = Planner(desired: desired, live: live, options: options, mode: .snapshot).plan()
+            plan = try await LivePlanner(cluster: client, options: options).plan(head, renderer: try repoOptions.renderer(for: repository))
         } else {
-            plan = try await LivePlanner(cluster: try kubeOptions.client(), options: options).plan(desired)
+            let desired = try repoOptions.render(head, repository: repository)
+            if let base {
+                let baseRevision = try repository.revision(base)
+                let baseState: DesiredState
+                do {
+                    baseState = try repoOptions.render(baseRevision, repository: repository)
+                } catch {
+                    throw UserError("the base revision \(base) (\(baseRevision.label)) does not load:\n\(error)")
+                }
+                plan = RevisionComparer(base: baseState, head: desired, options: options).plan()
+                plan.baseRevision = baseRevision.label
+            } else {
+                let live = try LiveState.snapshot(try readFile(liveSnapshot!), file: liveSnapshot!)
+                plan = Planner(desired: desired, live: live, options: options, mode: .snapshot).plan()
+            }
+            plan.revision = head.label
         }
-        plan.revision = head.label
         console.out(output.render(plan, console: console))
         if let out {
             do { try PlanFile.encode(plan).write(toFile: out, atomically: true, encoding: .utf8) }

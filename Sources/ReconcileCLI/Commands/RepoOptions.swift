@@ -56,7 +56,10 @@ struct RepoOptions: ParsableArguments {
 
     /// Renders one revision of the repository into the desired state.
     func render(_ revision: ConfigRepository.Revision, repository: ConfigRepository) throws -> DesiredState {
-        let renderer = Renderer(environment: environment, selector: try labelSelector(), defaultInstance: repository.defaultInstance)
-        return try renderer.render(revision.files)
+        try renderer(for: repository).render(revision.files)
+    }
+
+    func renderer(for repository: ConfigRepository) throws -> Renderer {
+        Renderer(environment: environment, selector: try labelSelector(), defaultInstance: repository.defaultInstance)
     }
 }

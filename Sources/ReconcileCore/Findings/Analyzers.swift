@@ -22,9 +22,10 @@ public enum Analyzers {
         PolicyAnalyzer(),
     ]
 
-    /// Runs every analyzer and policy; suppressed findings are dropped.
+    /// Runs every analyzer and policy (side by side: they only read the input); suppressed
+    /// findings are dropped.
     public static func run(_ input: AnalysisInput) -> [Finding] {
-        all.flatMap { $0.analyze(input) }.filter { !isSuppressed($0, input: input) }
+        all.concurrentMap { $0.analyze(input) }.joined().filter { !isSuppressed($0, input: input) }
     }
 
     /// The offline checks on a desired state alone (`reconcile validate`, base-vs-head plans).

@@ -59,6 +59,18 @@ public struct Policy: Sendable {
         public var `operator`: String
         public var value: Node
         public var mark: Mark?
+        /// `key` and `value` compiled once (conditions run for every object a rule selects).
+        let keyTemplate: PolicyExpression.Template
+        let valueTemplate: PolicyExpression.Template
+
+        init(key: Node, operator: String, value: Node, mark: Mark?) {
+            self.key = key
+            self.operator = `operator`
+            self.value = value
+            self.mark = mark
+            keyTemplate = PolicyExpression.Template(key)
+            valueTemplate = PolicyExpression.Template(value)
+        }
     }
 
     /// `foreach` over a list (a JMESPath subset expression); `element` is each item.

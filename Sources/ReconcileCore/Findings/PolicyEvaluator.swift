@@ -6,7 +6,7 @@ struct PolicyAnalyzer: Analyzer {
     var codes: [String] { [] }
 
     /// An object a policy sees.
-    struct Subject {
+    struct Subject: Sendable {
         var key: ObjectKey
         var apiVersion: String
         var body: Node
@@ -15,10 +15,18 @@ struct PolicyAnalyzer: Analyzer {
 
     func analyze(_ input: AnalysisInput) -> [Finding] {
         let subjects = PolicyAnalyzer.subjects(input)
-        var findings: [Finding] = []
-        for policy in input.policies {
-            for rule in policy.rules {
-                for subject in subjects where PolicyAnalyzer.selected(subject, by: rule) {
+        // Most rules are for one or two kinds: pick each kind's candidate rules once, not per object.
+        var candidates: [String: [(policy: Policy, rule: Policy.Rule)]] = [:]
+        for subject in subjects where candidates[subject.apiVersion + "/" + subject.key.kind] == nil {
+            candidates[subject.apiVersion + "/" + subject.key.kind] = input.policies.flatMap { policy in
+                policy.rules.filter { PolicyAnalyzer.kindMayMatch(subject, $0.match) }.map { (policy, $0) }
+            }
+        }
+        // Subjects are independent of each other: evaluate them on every core, report in order.
+        return subjects.concurrentMap { [candidates] subject in
+            var findings: [Finding] = []
+            for (policy, rule) in candidates[subject.apiVersion + "/" + subject.key.kind] ?? [] {
+                if PolicyAnalyzer.selected(subject, by: rule) {
                     let roots = ["request": Node.object(["object": subject.body])]
                     if let preconditions = rule.preconditions, !PolicyAnalyzer.holds(preconditions, roots) { continue }
                     for violation in PolicyAnalyzer.violations(rule, subject: subject, roots: roots, input: input) {
@@ -31,8 +39,8 @@ struct PolicyAnalyzer: Analyzer {
                     }
                 }
             }
-        }
-        return findings
+            return findings
+        }.flatMap { $0 }
     }
 
     static func subjects(_ input: AnalysisInput) -> [Subject] {
@@ -71,9 +79,16 @@ struct PolicyAnalyzer: Analyzer {
         return true
     }
 
-    static func matches(_ subject: Subject, _ resources: Policy.Resources) -> Bool {
+    /// Whether a filter can select objects of the subject's kind at all (names, namespaces and
+    /// labels aside).
+    static func kindMayMatch(_ subject: Subject, _ filter: Policy.ResourceFilter) -> Bool {
+        (filter.all.isEmpty || filter.all.allSatisfy { kindMatches(subject, $0) })
+            && (filter.any.isEmpty || filter.any.contains { kindMatches(subject, $0) })
+    }
+
+    static func kindMatches(_ subject: Subject, _ resources: Policy.Resources) -> Bool {
         let (group, version) = splitAPIVersion(subject.apiVersion)
-        let kindMatches = resources.kinds.contains { kind in
+        return resources.kinds.contains { kind in
             let parts = kind.split(separator: "/").map(String.init)
             switch parts.count {
             case 1: return PolicyPattern.wildcard(parts[0], subject.key.kind)
@@ -81,7 +96,10 @@ struct PolicyAnalyzer: Analyzer {
             default: return PolicyPattern.wildcard(parts[0], group) && PolicyPattern.wildcard(parts[1], version) && PolicyPattern.wildcard(parts[2], subject.key.kind)
             }
         }
-        guard kindMatches else { return false }
+    }
+
+    static func matches(_ subject: Subject, _ resources: Policy.Resources) -> Bool {
+        guard kindMatches(subject, resources) else { return false }
         if !resources.names.isEmpty && !resources.names.contains(where: { PolicyPattern.wildcard($0, subject.key.name) }) { return false }
         let namespace = subject.key.isNamespace ? subject.key.name : subject.key.namespace
         if !resources.namespaces.isEmpty && !resources.namespaces.contains(where: { PolicyPattern.wildcard($0, namespace) }) { return false }
@@ -97,7 +115,7 @@ struct PolicyAnalyzer: Analyzer {
 
     static func holds(_ conditions: Policy.Conditions, _ roots: [String: Node]) -> Bool {
         func one(_ condition: Policy.Condition) -> Bool {
-            PolicyOperators.holds(condition.operator, key: PolicyExpression.resolve(condition.key, roots), value: PolicyExpression.resolve(condition.value, roots))
+            PolicyOperators.holds(condition.operator, key: condition.keyTemplate.evaluate(roots), value: condition.valueTemplate.evaluate(roots))
         }
         if let all = conditions.all, !all.allSatisfy(one) { return false }
         if let any = conditions.any, !any.contains(where: one) { return false }

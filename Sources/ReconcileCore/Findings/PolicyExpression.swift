@@ -232,22 +232,46 @@ public indirect enum PolicyExpression: Sendable, Equatable {
 
     /// Substitutes `{{ }}` in a condition operand: a string that is exactly one expression becomes
     /// that value (of any type); expressions inside longer text are replaced by their text.
-    static func resolve(_ node: Node, _ roots: [String: Node]) -> Node? {
-        switch node.value {
-        case .string(let s):
-            guard let parts = try? templateParts(s), parts.contains(where: { if case .expression = $0 { return true } else { return false } }) else { return node }
-            if parts.count == 1, case .expression(let e) = parts[0] { return (try? parse(e))?.evaluate(roots) }
-            var text = ""
-            for part in parts {
-                switch part {
-                case .text(let t): text += t
-                case .expression(let e): text += (try? parse(e))?.evaluate(roots).flatMap(\.scalarText) ?? ""
-                }
+    /// A condition's key or value with its `{{ }}` expressions parsed once, when the policy is
+    /// loaded, instead of for every object the policy sees. Evaluates exactly as `resolve`.
+    indirect enum Template: Sendable {
+        case constant(Node)
+        case expression(PolicyExpression?)
+        case interpolated([(text: String?, expression: PolicyExpression?)])
+        case sequence([Template])
+        case mapping([(key: String, value: Template)])
+
+        init(_ node: Node) {
+            switch node.value {
+            case .string(let s):
+                guard let parts = try? PolicyExpression.templateParts(s),
+                      parts.contains(where: { if case .expression = $0 { return true } else { return false } }) else { self = .constant(node); return }
+                if parts.count == 1, case .expression(let e) = parts[0] { self = .expression(try? PolicyExpression.parse(e)); return }
+                self = .interpolated(parts.map { part in
+                    switch part {
+                    case .text(let t): return (t, nil)
+                    case .expression(let e): return (nil, try? PolicyExpression.parse(e))
+                    }
+                })
+            case .sequence(let items): self = .sequence(items.map(Template.init))
+            case .mapping(let entries): self = .mapping(entries.map { ($0.key, Template($0.value)) })
+            default: self = .constant(node)
             }
-            return .string(text)
-        case .sequence(let items): return .sequence(items.map { resolve($0, roots) ?? Node(.null) })
-        case .mapping(let entries): return .mapping(entries.map { Node.Entry(key: $0.key, value: resolve($0.value, roots) ?? Node(.null)) })
-        default: return node
+        }
+
+        func evaluate(_ roots: [String: Node]) -> Node? {
+            switch self {
+            case .constant(let node): return node
+            case .expression(let expression): return expression?.evaluate(roots)
+            case .interpolated(let parts):
+                var text = ""
+                for part in parts {
+                    if let literal = part.text { text += literal } else { text += part.expression?.evaluate(roots).flatMap(\.scalarText) ?? "" }
+                }
+                return .string(text)
+            case .sequence(let items): return .sequence(items.map { $0.evaluate(roots) ?? Node(.null) })
+            case .mapping(let entries): return .mapping(entries.map { Node.Entry(key: $0.key, value: $0.value.evaluate(roots) ?? Node(.null)) })
+            }
         }
     }
 }

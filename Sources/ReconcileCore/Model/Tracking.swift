@@ -26,8 +26,8 @@ public enum Tracking {
 
     /// The instance that tracks a live object, if any reconcile instance does.
     public static func instance(of object: Node) -> String? {
-        let labels = object.labels
-        guard labels[managedByLabel] == managedByValue else { return nil }
-        return labels[instanceLabel]
+        // Read in place (not through `labels`): the planner asks this of every live object.
+        guard let labels = object["metadata"]?["labels"], labels[managedByLabel]?.string == managedByValue else { return nil }
+        return labels[instanceLabel]?.string
     }
 }

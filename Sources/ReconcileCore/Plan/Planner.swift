@@ -21,9 +21,11 @@ public struct Planner: Sendable {
         plan.settings = ApplySettings(force: desired.config.force, restartMaxConcurrent: desired.config.restart.maxConcurrent,
                                       restartTimeout: desired.config.restart.timeout, correctDrift: desired.config.drift == .correct,
                                       bundleNeeds: Dictionary(desired.config.bundles.map { ($0.name, $0.needs) }, uniquingKeysWith: { a, _ in a }))
+        // Objects compare independently: on every core, merged in desired order.
         var changes: [PlannedChange] = []
-        for object in desired.objects {
-            if let change = planObject(object, plan: &plan) { changes.append(change) }
+        for outcome in desired.objects.concurrentMap(planObject) {
+            if let change = outcome.change { changes.append(change) } else { plan.unchanged += 1 }
+            if let finding = outcome.finding { plan.findings.append(finding) }
         }
         changes += planNamespaceShorthand(plan: &plan)
         changes += planPrunes(plan: &plan)
@@ -35,15 +37,21 @@ public struct Planner: Sendable {
 
     // MARK: - Objects
 
-    private func planObject(_ object: ManifestObject, plan: inout Plan) -> PlannedChange? {
+    /// One desired object's part of the plan: its change (nil when unchanged) and any finding.
+    private struct ObjectOutcome: Sendable {
+        var change: PlannedChange?
+        var finding: Finding?
+    }
+
+    private func planObject(_ object: ManifestObject) -> ObjectOutcome {
         guard let current = live.objects[object.key] else {
             var change = PlannedChange(key: object.key, apiVersion: object.apiVersion, action: .create, bundle: object.bundle,
                                        source: object.source, diff: diff(old: nil, new: object.body, key: object.key))
             change.body = object.body
-            return change
+            return ObjectOutcome(change: change)
         }
         if let owner = current.trackingInstance, owner != desired.instance {
-            plan.findings.append(Finding(
+            let finding = (Finding(
                 code: "RC1001", severity: .error,
                 message: "\(object.key.shortDescription) is already managed by reconcile instance \"\(owner)\"; it is not taken over",
                 object: object.key, source: object.source,
@@ -51,16 +59,13 @@ public struct Planner: Sendable {
             var change = PlannedChange(key: object.key, apiVersion: object.apiVersion, action: .update, bundle: object.bundle, source: object.source, diff: "")
             change.blocked = "managed by instance \"\(owner)\""
             change.liveBody = current.body
-            return change
+            return ObjectOutcome(change: change, finding: finding)
         }
         // Served versions of one kind are the same object: compare in the desired version.
         var liveBody = current.body
         liveBody["apiVersion"] = .string(object.apiVersion)
         let result = OwnedFieldCompare.compare(desired: object.body, live: liveBody)
-        if result.isUnchanged {
-            plan.unchanged += 1
-            return nil
-        }
+        if result.isUnchanged { return ObjectOutcome() }
         let predicted = OwnedFieldCompare.predictApply(desired: object.body, live: liveBody, removed: result.removed)
         var change = PlannedChange(key: object.key, apiVersion: object.apiVersion, action: .update, bundle: object.bundle,
                                    source: object.source, diff: diff(old: liveBody, new: predicted, key: object.key))
@@ -76,7 +81,7 @@ public struct Planner: Sendable {
         } else if let drift = driftDescription(result: result, live: liveBody) {
             change.reason = drift
         }
-        return change
+        return ObjectOutcome(change: change)
     }
 
     /// Drift: a field the desired object sets is now owned by another manager (server-side apply
@@ -174,9 +179,13 @@ public struct Planner: Sendable {
     // MARK: - Prune
 
     private func planPrunes(plan: inout Plan) -> [PlannedChange] {
-        let tracked = live.objects.values.filter { $0.trackingInstance == desired.instance }
-        let orphans = tracked.filter { desired[$0.key] == nil && desired.covers(bundle: $0.body.labels[Tracking.bundleLabel]) }
-            .sorted { $0.key < $1.key }
+        var trackedCount = 0
+        var orphans: [LiveObject] = []
+        for object in live.objects.values where object.trackingInstance == desired.instance {
+            trackedCount += 1
+            if desired.index[object.key] == nil && desired.covers(bundle: object.body.labels[Tracking.bundleLabel]) { orphans.append(object) }
+        }
+        orphans.sort { $0.key < $1.key }
         var changes: [PlannedChange] = []
         for object in orphans {
             let source = object.body.annotations[Tracking.sourceAnnotation].map { SourceLocation(file: $0, mark: nil) }
@@ -207,10 +216,10 @@ public struct Planner: Sendable {
                 message: "the desired state rendered empty: refusing to prune \(active.count) object(s)", hint: "check the bundle paths and --selector"))
             return changes.map { var c = $0; c.blocked = c.blocked ?? "desired state is empty"; return c }
         }
-        let limit = options.maxPrune.limit(managed: tracked.count)
+        let limit = options.maxPrune.limit(managed: trackedCount)
         if active.count > limit && !options.allowMassPrune {
             plan.findings.append(Finding(code: "RC3004", severity: .error,
-                message: "\(active.count) of \(tracked.count) managed objects would be pruned, more than --max-prune \(options.maxPrune) allows (\(limit))",
+                message: "\(active.count) of \(trackedCount) managed objects would be pruned, more than --max-prune \(options.maxPrune) allows (\(limit))",
                 hint: "check that nothing was deleted by mistake, then run again with --allow-mass-prune"))
             return changes.map { var c = $0; c.blocked = c.blocked ?? "more than --max-prune"; return c }
         }

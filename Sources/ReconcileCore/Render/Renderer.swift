@@ -16,59 +16,79 @@ public struct Renderer: Sendable {
     }
 
     public func render(_ files: [SourceFile]) throws -> DesiredState {
-        let configFile = files.first { $0.path == RepoConfig.fileName }
-        let config = try configFile.map { try RepoConfig.parse($0.bytes, file: $0.path) } ?? .implicit
+        let selection = try select(files)
+        let config = selection.config, instance = selection.instance
         let substitution = try makeSubstitution(config)
-        let instance = config.name ?? Renderer.instanceName(fromRepoName: defaultInstance)
-
-        let order = BundleGraph(bundles: config.bundles).order()
-        let selected = order.filter { name in
-            guard let selector else { return true }
-            return selector.matches(config.bundle(named: name)?.labels ?? [:])
-        }
-
         var diagnostics: [Diagnostic] = []
         var objects: [ManifestObject] = []
         var seen: [ObjectKey: SourceLocation] = [:]
-        // Policy files (the `policies:` setting) are never manifests, even inside a bundle path.
-        let policyPatterns = config.policies.map(PathPattern.init)
-        let isPolicyFile = { (path: String) in policyPatterns.contains { $0.matches(path) } }
-        let manifestFiles = files.filter { SourceFile.isCandidate($0.path) && $0.path != RepoConfig.fileName && !isPolicyFile($0.path) }
-            .sorted { $0.path < $1.path }
-        let policies = loadPolicies(files, config: config, patterns: policyPatterns, diagnostics: &diagnostics)
-        for bundleName in selected {
-            guard let bundle = config.bundle(named: bundleName) else { continue }
-            let patterns = bundle.paths.map(PathPattern.init)
-            let bundleFiles = manifestFiles.filter { file in patterns.contains { $0.matches(file.path) } }
-            for file in bundleFiles {
-                do {
-                    let loaded = try ManifestLoader(file: file, bundle: bundle, instance: instance, substitution: substitution).load()
-                    for object in loaded {
-                        if let first = seen[object.key] {
-                            diagnostics.append(Diagnostic(
-                                file: object.source.file, mark: object.source.mark,
-                                message: "\(object.key.shortDescription) is defined twice: first at \(first), again here",
-                                source: String(decoding: file.bytes, as: UTF8.self)))
-                            continue
-                        }
-                        seen[object.key] = object.source
-                        objects.append(object)
+        let policies = loadPolicies(files, config: config, patterns: selection.policyPatterns, diagnostics: &diagnostics)
+        let jobs = selection.manifests
+        // Files parse independently, so on every core; results are merged in bundle and path order,
+        // which keeps duplicates and diagnostics deterministic.
+        let loads = jobs.concurrentMap { job in
+            Result { try ManifestLoader(file: job.file, bundle: job.bundle, instance: instance, substitution: substitution).load() }
+        }
+        for (job, load) in zip(jobs, loads) {
+            do {
+                for object in try load.get() {
+                    if let first = seen[object.key] {
+                        diagnostics.append(Diagnostic(
+                            file: object.source.file, mark: object.source.mark,
+                            message: "\(object.key.shortDescription) is defined twice: first at \(first), again here",
+                            source: String(decoding: job.file.bytes, as: UTF8.self)))
+                        continue
                     }
-                } catch let error as RenderError {
-                    diagnostics += error.diagnostics
-                } catch let diagnostic as Diagnostic {
-                    diagnostics.append(diagnostic)
+                    seen[object.key] = object.source
+                    objects.append(object)
                 }
+            } catch let error as RenderError {
+                diagnostics += error.diagnostics
+            } catch let diagnostic as Diagnostic {
+                diagnostics.append(diagnostic)
             }
         }
-        let configSource = configFile.map { String(decoding: $0.bytes, as: UTF8.self) }
+        let configSource = files.first { $0.path == RepoConfig.fileName }.map { String(decoding: $0.bytes, as: UTF8.self) }
         let injection = try namespaceInjection(config: config, configSource: configSource, objects: &objects,
                                                includeShorthand: selector == nil, diagnostics: &diagnostics)
         if !diagnostics.isEmpty { throw RenderError(diagnostics: diagnostics) }
         var state = DesiredState(config: config, instance: instance, environment: substitution.environmentName, objects: objects,
-                                 namespaceInjection: injection, bundleOrder: selected, selector: selector)
+                                 namespaceInjection: injection, bundleOrder: selection.bundles, selector: selector)
         state.policies = policies
         return state
+    }
+
+    /// The repository's settings and the manifest files of the selected bundles, each with its
+    /// bundle, in apply order.
+    struct Selection {
+        var config: RepoConfig
+        var instance: String
+        /// The selected bundles in apply order (after `needs`).
+        var bundles: [String]
+        var policyPatterns: [PathPattern]
+        var manifests: [(bundle: RepoConfig.Bundle, file: SourceFile)]
+    }
+
+    func select(_ files: [SourceFile]) throws -> Selection {
+        let configFile = files.first { $0.path == RepoConfig.fileName }
+        let config = try configFile.map { try RepoConfig.parse($0.bytes, file: $0.path) } ?? .implicit
+        let instance = config.name ?? Renderer.instanceName(fromRepoName: defaultInstance)
+        let selected = BundleGraph(bundles: config.bundles).order().filter { name in
+            guard let selector else { return true }
+            return selector.matches(config.bundle(named: name)?.labels ?? [:])
+        }
+        // Policy files (the `policies:` setting) are never manifests, even inside a bundle path.
+        let policyPatterns = config.policies.map(PathPattern.init)
+        let manifestFiles = files.filter { file in
+            SourceFile.isCandidate(file.path) && file.path != RepoConfig.fileName && !policyPatterns.contains { $0.matches(file.path) }
+        }.sorted { $0.path < $1.path }
+        var manifests: [(bundle: RepoConfig.Bundle, file: SourceFile)] = []
+        for bundleName in selected {
+            guard let bundle = config.bundle(named: bundleName) else { continue }
+            let patterns = bundle.paths.map(PathPattern.init)
+            for file in manifestFiles where patterns.contains(where: { $0.matches(file.path) }) { manifests.append((bundle, file)) }
+        }
+        return Selection(config: config, instance: instance, bundles: selected, policyPatterns: policyPatterns, manifests: manifests)
     }
 
     /// Parses the guardrail policies the `policies:` setting names (files or directories); a

@@ -15,7 +15,7 @@ public struct Substitution: Sendable {
     }
 
     public func apply(to text: String, file: String) throws -> String {
-        guard text.contains("${") else { return text }
+        guard Substitution.mayReference(text) else { return text }
         var output = ""
         output.reserveCapacity(text.utf8.count)
         var line = 1
@@ -75,6 +75,20 @@ public struct Substitution: Sendable {
         if let fallback { return fallback }
         let environment = environmentName.map { " in environment \"\($0)\"" } ?? ""
         throw Diagnostic(file: file, mark: mark, message: "variable \"\(name)\" is not set\(environment): add it to values in reconcile.yaml or give a default as ${\(name):=value}", source: source)
+    }
+
+    /// Whether the text has a `${` at all: one byte scan, so files without variables cost nothing.
+    static func mayReference(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count > 1 else { return false }
+            var index = 0
+            while let dollar = bytes[index..<(bytes.count - 1)].firstIndex(of: UInt8(ascii: "$")) {
+                if bytes[dollar + 1] == UInt8(ascii: "{") { return true }
+                index = dollar + 1
+            }
+            return false
+        }
     }
 
     static func isVariableName(_ name: String) -> Bool {

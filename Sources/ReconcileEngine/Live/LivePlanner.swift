@@ -15,9 +15,16 @@ public struct LivePlanner: Sendable {
         self.pageSize = pageSize
     }
 
-    public func plan(_ desired: DesiredState) async throws -> Plan {
-        let live = try await LiveStateLoader(cluster: cluster, pageSize: pageSize).load(for: desired)
+    /// Starts the LISTs a desired state with this outline needs (see `Renderer.outline`), to
+    /// overlap them with rendering; pass the result to `plan`.
+    public func prefetch(_ outline: DesiredOutline) async -> LiveStateLoader.Prefetch {
+        await LiveStateLoader(cluster: cluster, pageSize: pageSize).prefetch(outline)
+    }
+
+    public func plan(_ desired: DesiredState, prefetched: LiveStateLoader.Prefetch? = nil) async throws -> Plan {
+        let live = try await LiveStateLoader(cluster: cluster, pageSize: pageSize).load(for: desired, prefetched: prefetched)
         let plan = Planner(desired: desired, live: live, options: options, mode: .live).plan()
+        releaseInBackground(live)  // nothing below needs it
         return try await DryRunConfirmer(cluster: cluster, diffContext: options.diffContext).confirm(plan)
     }
 }

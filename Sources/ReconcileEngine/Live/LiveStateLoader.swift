@@ -6,8 +6,8 @@ import YAML
 /// paginated LIST per managed kind (all objects for kinds in the desired set, only this
 /// instance's tracked objects for the other allowlisted kinds), the namespaces, the Services
 /// that routes may name, and the workloads and pods of namespaces whose injection reconcile
-/// manages. Kinds are listed
-/// concurrently.
+/// manages. Kinds are listed concurrently, and can start before the desired state is rendered
+/// (`prefetch`), from a guess at its outline.
 public struct LiveStateLoader: Sendable {
     public var cluster: any ClusterAPI
     public var pageSize: Int
@@ -21,77 +21,137 @@ public struct LiveStateLoader: Sendable {
         public var description: String
     }
 
-    public func load(for desired: DesiredState) async throws -> LiveState {
-        let wantedKinds = Set(desired.objects.map(\.key.groupKind))
-        let trackedSelector = "\(Tracking.instanceLabel)=\(desired.instance)"
-        var queries: [(APIResource, String?, String?)] = []  // resource, namespace, selector
+    /// One LIST: a collection, optionally one namespace of it, optionally only one instance's objects.
+    struct Query: Hashable, Sendable {
+        var resource: APIResource
+        var namespace: String?
+        /// Only objects labelled `reconcile.dev/instance=<trackedBy>`.
+        var trackedBy: String?
 
+        /// Whether this LIST's items include every item of `other` (which are then picked out
+        /// by `filter`).
+        func covers(_ other: Query) -> Bool {
+            resource == other.resource && (namespace == nil || namespace == other.namespace) && (trackedBy == nil || trackedBy == other.trackedBy)
+        }
+
+        func filter(_ items: [Node]) -> [Node] {
+            guard namespace != nil || trackedBy != nil else { return items }
+            return items.filter { item in
+                (namespace == nil || item.namespace == namespace) && (trackedBy == nil || item.labels[Tracking.instanceLabel] == trackedBy)
+            }
+        }
+    }
+
+    /// LISTs started ahead of the render. Unused ones are cancelled when this is released.
+    public final class Prefetch: Sendable {
+        let lists: [Query: Task<[Node], any Error>]
+
+        init(lists: [Query: Task<[Node], any Error>]) { self.lists = lists }
+
+        deinit { for task in lists.values { task.cancel() } }
+
+        /// The started LIST that returns at least `query`'s items.
+        func list(covering query: Query) -> (Query, Task<[Node], any Error>)? {
+            if let task = lists[query] { return (query, task) }
+            return lists.first { $0.key.covers(query) }.map { ($0.key, $0.value) }
+        }
+    }
+
+    /// Starts the LISTs `outline` calls for and returns at once (after discovery). Failures
+    /// surface in `load`, or not at all when the render shows the LIST is not needed.
+    public func prefetch(_ outline: DesiredOutline) async -> Prefetch {
+        guard let queries = try? await queries(for: outline) else { return Prefetch(lists: [:]) }
+        var lists: [Query: Task<[Node], any Error>] = [:]
+        for query in queries { lists[query] = start(query) }
+        return Prefetch(lists: lists)
+    }
+
+    public func load(for desired: DesiredState, prefetched: Prefetch? = nil) async throws -> LiveState {
+        let outline = desired.outline
+        let lists = try await queries(for: outline).map { query -> (Query, Task<[Node], any Error>) in
+            if let (started, task) = prefetched?.list(covering: query) {
+                return (query, started == query ? task : Task { query.filter(try await task.value) })
+            }
+            return (query, start(query))
+        }
+        var results: [Node] = []
+        do {
+            try await withTaskCancellationHandler {
+                for (_, task) in lists { results += try await task.value }
+            } onCancel: {
+                for (_, task) in lists { task.cancel() }
+            }
+        } catch {
+            for (_, task) in lists { task.cancel() }
+            throw error
+        }
+        var state = LiveState()
+        for item in results {
+            if let namespace = item.namespace, item.kind == "Pod" || Allowlist.workloadKinds.contains(GroupKind(group: "apps", kind: item.kind ?? "")),
+                !outline.injectedNamespaces.contains(namespace) { continue }
+            state.insert(item)
+        }
+        return state
+    }
+
+    private func start(_ query: Query) -> Task<[Node], any Error> {
+        let cluster = self.cluster, pageSize = self.pageSize
+        return Task {
+            let selector = query.trackedBy.map { "\(Tracking.instanceLabel)=\($0)" }
+            let result = try await cluster.list(query.resource, namespace: query.namespace, labelSelector: selector, limit: pageSize)
+            // Items of a LIST carry no apiVersion/kind: stamp them from the resource.
+            let resource = query.resource
+            let apiVersion = resource.group.isEmpty ? resource.version : "\(resource.group)/\(resource.version)"
+            return result.items.map { item in
+                var item = item
+                if item.apiVersion == nil { item["apiVersion"] = .string(apiVersion) }
+                if item.kind == nil { item["kind"] = .string(resource.kind) }
+                return item
+            }
+        }
+    }
+
+    /// The LISTs a plan of a desired state with this outline needs.
+    func queries(for outline: DesiredOutline) async throws -> [Query] {
+        var queries: [Query] = []
         for entry in Allowlist.entries {
             let groupKind = entry.groupKind
             let resource: APIResource
             do {
                 resource = try await cluster.resource(group: groupKind.group, kind: groupKind.kind, version: nil)
             } catch let error as KubeError where error.isNotFound {
-                if wantedKinds.contains(groupKind) {
+                if outline.kinds.contains(groupKind) {
                     throw LoadError(description: "the cluster does not serve \(groupKind) (is its CRD installed?), which the config repository uses")
                 }
                 continue
             }
             if groupKind == GroupKind(group: "", kind: "Namespace") {
-                queries.append((resource, nil, nil))
+                queries.append(Query(resource: resource))
             } else {
-                queries.append((resource, nil, wantedKinds.contains(groupKind) ? nil : trackedSelector))
+                queries.append(Query(resource: resource, trackedBy: outline.kinds.contains(groupKind) ? nil : outline.instance))
             }
         }
         // Services of the namespaces desired objects live in: route hosts are checked against them.
-        let objectNamespaces = Set(desired.objects.map(\.key.namespace).filter { !$0.isEmpty })
-        if !objectNamespaces.isEmpty {
+        if !outline.namespaces.isEmpty {
             let services = try await cluster.resource(group: "", kind: "Service", version: nil)
-            if objectNamespaces.count <= 8 {
-                for namespace in objectNamespaces.sorted() { queries.append((services, namespace, nil)) }
+            if outline.namespaces.count <= 8 {
+                for namespace in outline.namespaces.sorted() { queries.append(Query(resource: services, namespace: namespace)) }
             } else {
-                queries.append((services, nil, nil))
+                queries.append(Query(resource: services))
             }
         }
-        let injected = Set(desired.namespaceInjection.keys)
+        let injected = outline.injectedNamespaces
         if !injected.isEmpty {
             let perNamespace = injected.count <= 8
             for (group, kind) in [("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "DaemonSet"), ("", "Pod")] {
                 let resource = try await cluster.resource(group: group, kind: kind, version: nil)
                 if perNamespace {
-                    for namespace in injected.sorted() { queries.append((resource, namespace, nil)) }
+                    for namespace in injected.sorted() { queries.append(Query(resource: resource, namespace: namespace)) }
                 } else {
-                    queries.append((resource, nil, nil))
+                    queries.append(Query(resource: resource))
                 }
             }
         }
-
-        let cluster = self.cluster
-        let pageSize = self.pageSize
-        let results = try await withThrowingTaskGroup(of: [Node].self) { group in
-            for (resource, namespace, selector) in queries {
-                group.addTask {
-                    let result = try await cluster.list(resource, namespace: namespace, labelSelector: selector, limit: pageSize)
-                    // Items of a LIST carry no apiVersion/kind: stamp them from the resource.
-                    let apiVersion = resource.group.isEmpty ? resource.version : "\(resource.group)/\(resource.version)"
-                    return result.items.map { item in
-                        var item = item
-                        if item.apiVersion == nil { item["apiVersion"] = .string(apiVersion) }
-                        if item.kind == nil { item["kind"] = .string(resource.kind) }
-                        return item
-                    }
-                }
-            }
-            var all: [Node] = []
-            for try await items in group { all += items }
-            return all
-        }
-        var state = LiveState()
-        for item in results {
-            if let namespace = item.namespace, item.kind == "Pod" || Allowlist.workloadKinds.contains(GroupKind(group: "apps", kind: item.kind ?? "")),
-                !injected.contains(namespace) { continue }
-            state.insert(item)
-        }
-        return state
+        return queries
     }
 }
