@@ -33,9 +33,25 @@ struct Composer {
         var size = 1
         var items: [Node] = []
         var mappingItems: [MappingItem] = []
-        var firstLines: [String: Int] = [:]
+        /// Keys written so far and their lines, built only for large mappings (a linear scan of
+        /// the entries is cheaper than hashing for the few keys most mappings have).
+        var keyLines: [String: Int]?
         var pendingKey: Built?
         var hasMerge = false
+
+        /// Notes a written key; returns the line of an earlier identical key.
+        mutating func recordKey(_ key: String, line: Int) -> Int? {
+            if keyLines == nil {
+                for item in mappingItems {
+                    if case .entry(let entry) = item, entry.key == key { return entry.keyMark?.line ?? 0 }
+                }
+                guard mappingItems.count >= 16 else { return nil }
+                var lines: [String: Int] = [:]
+                for item in mappingItems { if case .entry(let entry) = item { lines[entry.key] = entry.keyMark?.line ?? 0 } }
+                keyLines = lines
+            }
+            return keyLines!.updateValue(line, forKey: key)
+        }
     }
 
     private let reader: EventReader
@@ -161,7 +177,7 @@ struct Composer {
             return
         }
         let text = key.node.scalarText ?? ""
-        if let first = stack[top].firstLines.updateValue(key.node.mark?.line ?? 0, forKey: text) {
+        if let first = stack[top].recordKey(text, line: key.node.mark?.line ?? 0) {
             throw source.diagnostic("duplicate key \"\(text)\" (first defined at line \(first))", at: key.node.mark)
         }
         stack[top].mappingItems.append(.entry(Node.Entry(key: text, keyMark: key.node.mark, value: built.node)))
@@ -197,7 +213,7 @@ struct Composer {
         }
         var entries: [Node.Entry] = []
         entries.reserveCapacity(frame.mappingItems.count)
-        var seen = Set(frame.firstLines.keys)
+        var seen = Set(frame.mappingItems.compactMap { if case .entry(let entry) = $0 { return entry.key } else { return nil } })
         for item in frame.mappingItems {
             switch item {
             case .entry(let entry):

@@ -15,7 +15,9 @@ public protocol Analyzer: Sendable {
 public struct AnalysisInput: Sendable {
     public var desired: DesiredState
     /// Nil offline (validate, base-vs-head): checks that need the cluster are skipped.
-    public var live: LiveState?
+    public let live: LiveState?
+    /// Live object keys by kind, sorted: analyzers ask for one kind at a time.
+    private let liveKeysByKind: [String: [ObjectKey]]
     /// Labels of every known namespace after the plan (live labels with the planned patches, or
     /// offline the labels the desired state declares).
     public var namespaceLabels: [String: [String: String]]
@@ -30,6 +32,9 @@ public struct AnalysisInput: Sendable {
                 restarts: [PlannedRestart] = [], policies: [Policy]? = nil) {
         self.desired = desired
         self.live = live
+        var byKind: [String: [ObjectKey]] = [:]
+        for key in live?.objects.keys ?? [:].keys { byKind[key.kind, default: []].append(key) }
+        liveKeysByKind = byKind.mapValues { $0.sorted() }
         self.namespaceLabels = namespaceLabels
         self.restarts = restarts
         self.policies = policies ?? PolicySet.effective(repo: desired.policies)
@@ -78,13 +83,8 @@ public struct AnalysisInput: Sendable {
             result.append(Item(key: object.key, body: object.body, source: object.source))
         }
         guard let live else { return result }
-        // Select before sorting: sorting every live object on each call (analyzers call this
-        // per kind) dominated a 10,000-object plan.
-        let extra = live.objects.filter { key, _ in
-            key.kind == kind && (groups.map { $0.contains(key.group) } ?? true) && desired[key] == nil && !deleted.contains(key)
-        }
-        for (key, object) in extra.sorted(by: { $0.key < $1.key }) {
-            result.append(Item(key: key, body: object.body, source: nil))
+        for key in liveKeysByKind[kind] ?? [] where (groups.map { $0.contains(key.group) } ?? true) && desired.index[key] == nil && !deleted.contains(key) {
+            if let object = live.objects[key] { result.append(Item(key: key, body: object.body, source: nil)) }
         }
         return result
     }

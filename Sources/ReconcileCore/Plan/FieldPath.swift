@@ -82,9 +82,13 @@ public struct FieldSet: Sendable {
 
     /// What `manager` owns through server-side apply (operation Apply) in a live object.
     public static func applied(by manager: String, in object: Node) -> FieldSet? {
-        let sets = managers(of: object).filter { $0.manager == manager && $0.operation == "Apply" }
+        // Only this manager's entries are parsed: the compare asks this of every live object.
+        let sets = (object[path: ["metadata", "managedFields"]]?.sequence ?? []).compactMap { entry -> FieldSet? in
+            guard entry["manager"]?.string == manager, entry["operation"]?.string == "Apply", let fields = entry["fieldsV1"] else { return nil }
+            return FieldSet(fieldsV1: fields)
+        }
         guard !sets.isEmpty else { return nil }
-        return FieldSet(paths: sets.flatMap(\.fields.paths))
+        return FieldSet(paths: sets.flatMap(\.paths))
     }
 
     /// Whether this set owns `path` or a path below or above it.

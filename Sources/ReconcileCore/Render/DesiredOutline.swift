@@ -92,7 +92,10 @@ enum ManifestOutlineScanner {
                 else if line.starts(with: "metadata:".utf8) { inMetadata = true }
                 continue
             }
-            if contains(line, "istio-injection") || contains(line, "istio.io/rev") { current.mentionsInjection = true }
+            if current.kind == nil || current.kind == "Namespace", !current.mentionsInjection,
+               contains(line, "istio-injection") || contains(line, "istio.io/rev") {
+                current.mentionsInjection = true
+            }
             guard inMetadata else { continue }
             let indent = line.prefix { $0 == UInt8(ascii: " ") }.count
             if line.dropFirst(indent).first == UInt8(ascii: "#") || indent == line.count { continue }

@@ -14,6 +14,15 @@ public struct SourceFile: Sendable {
     /// directories (`.git`, `.github`, ...).
     public static func isCandidate(_ path: String) -> Bool {
         guard path.hasSuffix(".yaml") || path.hasSuffix(".yml") else { return false }
-        return !path.split(separator: "/").dropLast().contains { $0.hasPrefix(".") }
+        // A hidden directory: a path starting with "." or containing "/.", before the file name.
+        let directories = path.utf8.lastIndex(of: UInt8(ascii: "/")).map { path.utf8[..<$0] } ?? path.utf8[path.utf8.startIndex..<path.utf8.startIndex]
+        guard let first = directories.first else { return true }
+        if first == UInt8(ascii: ".") { return false }
+        var previous = first
+        for byte in directories.dropFirst() {
+            if previous == UInt8(ascii: "/") && byte == UInt8(ascii: ".") { return false }
+            previous = byte
+        }
+        return true
     }
 }
