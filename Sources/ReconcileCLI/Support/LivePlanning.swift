@@ -6,9 +6,9 @@ extension LivePlanner {
     /// guess at the render's outline, so they run while the repository is parsed; the guess
     /// only decides what is fetched early (see `DesiredOutline`).
     func plan(_ revision: ConfigRepository.Revision, renderer: Renderer) async throws -> Plan {
-        var prefetched: LiveStateLoader.Prefetch?
-        if let outline = renderer.outline(revision.files) { prefetched = await prefetch(outline) }
-        let desired = try renderer.render(revision.files)
+        let selection = try renderer.select(revision.files)
+        let prefetched = await prefetch(renderer.outline(selection))
+        let desired = try renderer.render(selection)
         var plan = try await plan(desired, prefetched: prefetched)
         plan.revision = revision.label
         releaseInBackground(desired)

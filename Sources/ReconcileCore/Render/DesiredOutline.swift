@@ -34,7 +34,11 @@ extension Renderer {
     /// `metadata` `namespace`/`name` lines of each selected manifest, read as text without
     /// parsing YAML or substituting variables. Nil when reconcile.yaml itself does not load.
     public func outline(_ files: [SourceFile]) -> DesiredOutline? {
-        guard let selection = try? select(files) else { return nil }
+        (try? select(files)).map(outline)
+    }
+
+    /// The outline guess for files already selected (see `render(_ selection:)`).
+    public func outline(_ selection: Selection) -> DesiredOutline {
         var outline = DesiredOutline(instance: selection.instance, kinds: [], namespaces: [],
                                      injectedNamespaces: Set(selector == nil ? selection.config.namespaces.map(\.name) : []))
         for job in selection.manifests {

@@ -16,7 +16,13 @@ public struct Renderer: Sendable {
     }
 
     public func render(_ files: [SourceFile]) throws -> DesiredState {
-        let selection = try select(files)
+        try render(select(files))
+    }
+
+    /// Renders files already selected (`select`), so a caller that also wants the `outline`
+    /// parses reconcile.yaml and matches bundle paths once.
+    public func render(_ selection: Selection) throws -> DesiredState {
+        let files = selection.files
         let config = selection.config, instance = selection.instance
         let substitution = try makeSubstitution(config)
         var diagnostics: [Diagnostic] = []
@@ -60,7 +66,8 @@ public struct Renderer: Sendable {
 
     /// The repository's settings and the manifest files of the selected bundles, each with its
     /// bundle, in apply order.
-    struct Selection {
+    public struct Selection: Sendable {
+        let files: [SourceFile]
         var config: RepoConfig
         var instance: String
         /// The selected bundles in apply order (after `needs`).
@@ -69,7 +76,7 @@ public struct Renderer: Sendable {
         var manifests: [(bundle: RepoConfig.Bundle, file: SourceFile)]
     }
 
-    func select(_ files: [SourceFile]) throws -> Selection {
+    public func select(_ files: [SourceFile]) throws -> Selection {
         let configFile = files.first { $0.path == RepoConfig.fileName }
         let config = try configFile.map { try RepoConfig.parse($0.bytes, file: $0.path) } ?? .implicit
         let instance = config.name ?? Renderer.instanceName(fromRepoName: defaultInstance)
@@ -88,7 +95,7 @@ public struct Renderer: Sendable {
             let patterns = bundle.paths.map(PathPattern.init)
             for file in manifestFiles where patterns.contains(where: { $0.matches(file.path) }) { manifests.append((bundle, file)) }
         }
-        return Selection(config: config, instance: instance, bundles: selected, policyPatterns: policyPatterns, manifests: manifests)
+        return Selection(files: files, config: config, instance: instance, bundles: selected, policyPatterns: policyPatterns, manifests: manifests)
     }
 
     /// Parses the guardrail policies the `policies:` setting names (files or directories); a
