@@ -23,14 +23,31 @@ enum DirectoryWalker {
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw GitError(kind: .other, context: "cannot read directory \(root)", message: "no such directory")
         }
-        var files: [GitFile] = []
-        try walk(root: root, relative: "", skip: skip, include: include, into: &files)
-        return files.sorted { $0.path < $1.path }
+        var found: [String] = []
+        try walk(root: root, relative: "", skip: skip, include: include, into: &found)
+        found.sort()
+        return try readAll(found, root: root)
+    }
+
+    /// Reads the files on every core (a config repository can hold thousands of small files, and
+    /// each costs three system calls); the first failure in path order is the one reported.
+    private static func readAll(_ paths: [String], root: String) throws -> [GitFile] {
+        var results = [Result<[UInt8], any Error>?](repeating: nil, count: paths.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let slots = buffer  // every index is written by exactly one iteration
+            let chunk = 64
+            DispatchQueue.concurrentPerform(iterations: (paths.count + chunk - 1) / chunk) { part in
+                for index in part * chunk..<min(paths.count, (part + 1) * chunk) {
+                    slots[index] = Result { try readFile(root + "/" + paths[index]) }
+                }
+            }
+        }
+        return try zip(paths, results).map { path, result in GitFile(path: path, bytes: try result!.get()) }
     }
 
     private static func walk(
         root: String, relative: String, skip: (String, Bool) throws -> Bool,
-        include: (String) -> Bool, into files: inout [GitFile]
+        include: (String) -> Bool, into files: inout [String]
     ) throws {
         let directory = relative.isEmpty ? root : root + "/" + relative
         for entry in try entries(of: directory) where entry.name != ".git" {
@@ -43,7 +60,7 @@ enum DirectoryWalker {
                 try walk(root: root, relative: path, skip: skip, include: include, into: &files)
             case .regular:
                 guard include(path), !(try skip(path, false)) else { continue }
-                files.append(GitFile(path: path, bytes: try readFile(absolute)))
+                files.append(path)
             case .other:
                 continue
             }

@@ -35,22 +35,15 @@ struct Composer {
         var mappingItems: [MappingItem] = []
         /// Keys written so far and their lines, built only for large mappings (a linear scan of
         /// the entries is cheaper than hashing for the few keys most mappings have).
-        var keyLines: [String: Int]?
+        var keys = DuplicateKeys()
         var pendingKey: Built?
         var hasMerge = false
 
         /// Notes a written key; returns the line of an earlier identical key.
         mutating func recordKey(_ key: String, line: Int) -> Int? {
-            if keyLines == nil {
-                for item in mappingItems {
-                    if case .entry(let entry) = item, entry.key == key { return entry.keyMark?.line ?? 0 }
-                }
-                guard mappingItems.count >= 16 else { return nil }
-                var lines: [String: Int] = [:]
-                for item in mappingItems { if case .entry(let entry) = item { lines[entry.key] = entry.keyMark?.line ?? 0 } }
-                keyLines = lines
-            }
-            return keyLines!.updateValue(line, forKey: key)
+            keys.record(key, line: line, earlier: mappingItems.lazy.compactMap { item -> (String, Int)? in
+                if case .entry(let entry) = item { return (entry.key, entry.keyMark?.line ?? 0) } else { return nil }
+            })
         }
     }
 

@@ -11,7 +11,7 @@ struct JSONReader {
         let mark: Mark
         var items: [Node] = []
         var entries: [Node.Entry] = []
-        var firstLines: [String: Int] = [:]
+        var keys = DuplicateKeys()
         var key = ""
         var keyMark: Mark?
     }
@@ -50,8 +50,7 @@ struct JSONReader {
                     finished = Node(.mapping([]), mark: mark)
                 } else {
                     let (key, keyMark) = try readKey()
-                    stack.append(Container(
-                        isObject: true, mark: mark, firstLines: [key: keyMark.line], key: key, keyMark: keyMark))
+                    stack.append(Container(isObject: true, mark: mark, key: key, keyMark: keyMark))
                 }
             case UInt8(ascii: "["):
                 position += 1
@@ -106,7 +105,8 @@ struct JSONReader {
                         position += 1
                         skipWhitespace()
                         let (key, keyMark) = try readKey()
-                        if let first = stack[top].firstLines.updateValue(keyMark.line, forKey: key) {
+                        let earlier = stack[top].entries.lazy.map { ($0.key, $0.keyMark?.line ?? 0) }
+                        if let first = stack[top].keys.record(key, line: keyMark.line, earlier: earlier) {
                             throw error("duplicate key \"\(key)\" (first defined at line \(first))", at: keyMark)
                         }
                         stack[top].key = key

@@ -135,6 +135,7 @@ extension Node {
         }
         set {
             var entries = self.entries ?? []
+            value = .null  // drop this node's reference so the edit below happens in place, not on a copy
             if let index = entries.firstIndex(where: { $0.key == key }) {
                 if let newValue { entries[index].value = newValue } else { entries.remove(at: index) }
             } else if let newValue {

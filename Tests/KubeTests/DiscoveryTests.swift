@@ -55,6 +55,24 @@ import Testing
         #expect(server.log.current == ["/api (aggregated)", "/apis (aggregated)"])
     }
 
+    @Test func concurrentLookupsShareOneLoad() async throws {
+        // The CLI starts discovery while it reads the repository, and the plan's lookups arrive
+        // while that load is still running: they must wait for it, not load again.
+        let server = FakeServer(["/api": (200, Self.aggregatedType, Self.coreAggregated), "/apis": (200, Self.aggregatedType, Self.apisAggregated)])
+        let discovery = Discovery(fetch: { path, accept, passthrough in
+            try await Task.sleep(for: .milliseconds(50))
+            return try await server.fetch(path, accept, passthrough)
+        })
+        let kinds: [(String, String)] = [("", "Namespace"), ("networking.istio.io", "VirtualService"), ("", "ConfigMap"), ("networking.istio.io", "EnvoyFilter")]
+        let names = try await withThrowingTaskGroup(of: String.self) { group in
+            for (apiGroup, kind) in kinds { group.addTask { try await discovery.resource(group: apiGroup, kind: kind, version: nil).name } }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        #expect(names == ["namespaces", "virtualservices", "configmaps", "envoyfilters"])
+        #expect(server.log.current == ["/api (aggregated)", "/apis (aggregated)"])
+        #expect(await discovery.loads == 1)
+    }
+
     @Test func missingKindRefreshesOnceThenFails() async throws {
         let server = FakeServer(["/api": (200, Self.aggregatedType, Self.coreAggregated), "/apis": (200, Self.aggregatedType, Self.apisAggregated)])
         let discovery = Discovery(fetch: server.fetch)

@@ -28,6 +28,7 @@ actor Discovery {
     private var resources: [String: [APIResource]] = [:]
     private var loaded = false
     private(set) var mode: Mode?
+    private var loading: Task<Void, any Error>?
     /// Completed loads (initial one and refreshes), for tests.
     private(set) var loads = 0
 
@@ -63,7 +64,17 @@ actor Discovery {
         return nil
     }
 
+    /// Loads (or refreshes) the cache. Lookups that arrive while a load is running wait for that
+    /// load instead of starting their own, so concurrent callers cost one discovery.
     private func load() async throws {
+        if let loading { return try await loading.value }
+        let task = Task { try await performLoad() }
+        loading = task
+        defer { loading = nil }
+        try await task.value
+    }
+
+    private func performLoad() async throws {
         groups = [:]
         resources = [:]
         let core = try await fetch("/api", Self.aggregatedAccept, [406])

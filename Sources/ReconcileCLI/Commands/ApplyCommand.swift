@@ -43,9 +43,8 @@ struct ApplyCommand: AsyncParsableCommand {
             try await Applier(cluster: client, events: nil, dependencies: nil).verifyUnchanged(plan)
         } else {
             let repository = try repoOptions.openRepository()
-            let revision = try repository.revision(repoOptions.ref)
             let planner = LivePlanner(cluster: client, options: pruneOptions.planOptions(diffContext: output.diffContext))
-            plan = try await planner.plan(revision, renderer: try repoOptions.renderer(for: repository))
+            plan = try await planner.plan(repository, ref: repoOptions.ref, renderer: try repoOptions.renderer(for: repository))
         }
         console.out(output.render(plan, console: console))
         let allowed = Set((allowFindings ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })

@@ -40,16 +40,18 @@ struct PlanCommand: AsyncParsableCommand {
         let console = Console.current
         let repository = try repoOptions.openRepository()
         let options = pruneOptions.planOptions(diffContext: output.diffContext)
-        let head = try repository.revision(repoOptions.ref)
         var plan: Plan
         if base == nil && liveSnapshot == nil {
             let client: any ClusterAPI
             do { client = try kubeOptions.client() } catch {
-                _ = try repoOptions.render(head, repository: repository)  // the repository's own errors come first
+                // The repository's own errors come first.
+                _ = try repoOptions.render(try repository.revision(repoOptions.ref), repository: repository)
                 throw error
             }
-            plan = try await LivePlanner(cluster: client, options: options).plan(head, renderer: try repoOptions.renderer(for: repository))
+            plan = try await LivePlanner(cluster: client, options: options)
+                .plan(repository, ref: repoOptions.ref, renderer: try repoOptions.renderer(for: repository))
         } else {
+            let head = try repository.revision(repoOptions.ref)
             let desired = try repoOptions.render(head, repository: repository)
             if let base {
                 let baseRevision = try repository.revision(base)

@@ -32,8 +32,7 @@ public struct AnalysisInput: Sendable {
                 restarts: [PlannedRestart] = [], policies: [Policy]? = nil) {
         self.desired = desired
         self.live = live
-        var byKind: [String: [ObjectKey]] = [:]
-        for key in live?.objects.keys ?? [:].keys { byKind[key.kind, default: []].append(key) }
+        let byKind = Dictionary(grouping: live.map { Array($0.objects.keys) } ?? [], by: \.kind)
         liveKeysByKind = byKind.mapValues { $0.sorted() }
         self.namespaceLabels = namespaceLabels
         self.restarts = restarts

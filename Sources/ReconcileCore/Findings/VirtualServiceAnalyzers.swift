@@ -43,9 +43,10 @@ struct ReferencedResourceNotFound: Analyzer {
         let gateways = Set(input.items(kind: "Gateway", groups: Mesh.networking).map(\.key))
         // DestinationRules by the FQDN of their host, built once: matching each route's host
         // against every rule was O(routes × rules), most of a 10,000-object plan's time.
-        var rulesByHost: [String: [AnalysisInput.Item]] = [:]
+        var rulesByHost: [String: [(key: ObjectKey, subsets: Set<String>)]] = [:]
         for rule in input.items(kind: "DestinationRule", groups: Mesh.networking) {
-            rulesByHost[Mesh.fqdn(rule.body[path: ["spec", "host"]]?.string ?? "", namespace: rule.key.namespace), default: []].append(rule)
+            rulesByHost[Mesh.fqdn(rule.body[path: ["spec", "host"]]?.string ?? "", namespace: rule.key.namespace), default: []]
+                .append((rule.key, Planner.subsetNames(rule.body)))
         }
         let entries = input.items(kind: "ServiceEntry", groups: Mesh.networking)
         for vs in input.desiredItems(kind: "VirtualService", groups: Mesh.networking) {
@@ -65,7 +66,7 @@ struct ReferencedResourceNotFound: Analyzer {
                 let host = Mesh.fqdn(destination.host, namespace: namespace)
                 if let subset = destination.subset, !reported.contains("\(host)#\(subset)") {
                     let matching = rulesByHost[host] ?? []
-                    let defined = matching.contains { Planner.subsetNames($0.body).contains(subset) }
+                    let defined = matching.contains { $0.subsets.contains(subset) }
                     if !defined {
                         reported.insert("\(host)#\(subset)")
                         let where_ = matching.isEmpty ? "no DestinationRule for host \(destination.host)" : "not defined by DestinationRule \(matching.map { $0.key.namespace + "/" + $0.key.name }.joined(separator: ", "))"

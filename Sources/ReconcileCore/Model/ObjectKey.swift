@@ -29,8 +29,13 @@ public struct ObjectKey: Hashable, Comparable, Sendable, CustomStringConvertible
     /// `kind.group` as kubectl writes resource types (`virtualservice.networking.istio.io`).
     public var groupKind: GroupKind { GroupKind(group: group, kind: kind) }
 
+    /// By group, kind, namespace, name. Field by field rather than as tuples: sorting 10,000 keys
+    /// through tuple comparison copied (retained) all eight strings per comparison.
     public static func < (lhs: ObjectKey, rhs: ObjectKey) -> Bool {
-        (lhs.group, lhs.kind, lhs.namespace, lhs.name) < (rhs.group, rhs.kind, rhs.namespace, rhs.name)
+        if lhs.group != rhs.group { return lhs.group < rhs.group }
+        if lhs.kind != rhs.kind { return lhs.kind < rhs.kind }
+        if lhs.namespace != rhs.namespace { return lhs.namespace < rhs.namespace }
+        return lhs.name < rhs.name
     }
 }
 
@@ -46,7 +51,7 @@ public struct GroupKind: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public var description: String { group.isEmpty ? kind : "\(kind).\(group)" }
 
-    public static func < (lhs: GroupKind, rhs: GroupKind) -> Bool { (lhs.group, lhs.kind) < (rhs.group, rhs.kind) }
+    public static func < (lhs: GroupKind, rhs: GroupKind) -> Bool { lhs.group != rhs.group ? lhs.group < rhs.group : lhs.kind < rhs.kind }
 }
 
 /// Splits an `apiVersion` into group and version (`v1` is the core group).

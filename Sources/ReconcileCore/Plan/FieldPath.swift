@@ -82,13 +82,18 @@ public struct FieldSet: Sendable {
 
     /// What `manager` owns through server-side apply (operation Apply) in a live object.
     public static func applied(by manager: String, in object: Node) -> FieldSet? {
-        // Only this manager's entries are parsed: the compare asks this of every live object.
-        let sets = (object[path: ["metadata", "managedFields"]]?.sequence ?? []).compactMap { entry -> FieldSet? in
-            guard entry["manager"]?.string == manager, entry["operation"]?.string == "Apply", let fields = entry["fieldsV1"] else { return nil }
-            return FieldSet(fieldsV1: fields)
-        }
+        let sets = appliedFieldsV1(by: manager, in: object).map(FieldSet.init(fieldsV1:))
         guard !sets.isEmpty else { return nil }
         return FieldSet(paths: sets.flatMap(\.paths))
+    }
+
+    /// The raw `fieldsV1` of `manager`'s Apply entries: only these are read by the compare, which
+    /// asks this of every live object.
+    static func appliedFieldsV1(by manager: String, in object: Node) -> [Node] {
+        (object["metadata"]?["managedFields"]?.sequence ?? []).compactMap { entry in
+            guard entry["manager"]?.string == manager, entry["operation"]?.string == "Apply" else { return nil }
+            return entry["fieldsV1"]
+        }
     }
 
     /// Whether this set owns `path` or a path below or above it.
@@ -106,18 +111,23 @@ extension Node {
         var node: Node? = self
         for element in path.elements {
             guard let current = node else { return nil }
-            switch element {
-            case .field(let name): node = current[name]
-            case .index(let i):
-                guard let items = current.sequence, i < items.count else { return nil }
-                node = items[i]
-            case .key(let fields):
-                node = current.sequence?.first { item in fields.allSatisfy { item[$0.key]?.scalarText == $0.value } }
-            case .value(let v):
-                node = current.sequence?.first { $0.scalarText == v }
-            }
+            node = current.child(at: element)
         }
         return node
+    }
+
+    /// The value one path element below this one, or nil.
+    func child(at element: FieldPath.Element) -> Node? {
+        switch element {
+        case .field(let name): return self[name]
+        case .index(let i):
+            guard let items = sequence, i < items.count else { return nil }
+            return items[i]
+        case .key(let fields):
+            return sequence?.first { item in fields.allSatisfy { item[$0.key]?.scalarText == $0.value } }
+        case .value(let v):
+            return sequence?.first { $0.scalarText == v }
+        }
     }
 
     /// Removes the value at a field path (list items by key or value, fields by name).

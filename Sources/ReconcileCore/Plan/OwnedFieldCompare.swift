@@ -13,43 +13,61 @@ public enum OwnedFieldCompare {
     }
 
     public static func compare(desired: Node, live: Node, manager: String = Tracking.fieldManager) -> Result {
+        // One path buffer for the whole walk: a FieldPath is only built for a field that changed.
+        var path: [FieldPath.Element] = []
         var changed: [FieldPath] = []
-        subset(desired, live, path: FieldPath([]), changed: &changed)
+        subset(desired, live, path: &path, changed: &changed)
         var removed: [FieldPath] = []
-        if let owned = FieldSet.applied(by: manager, in: live) {
-            for path in owned.paths where desired.value(at: path) == nil && live.value(at: path) != nil {
-                removed.append(path)
-            }
+        for owned in FieldSet.appliedFieldsV1(by: manager, in: live) {
+            removals(owned: owned, desired: desired, live: live, path: &path, into: &removed)
         }
         return Result(changed: changed, removed: removed)
     }
 
     /// Whether every field of `desired` is present with the same value in `live`.
     public static func isSubset(_ desired: Node, of live: Node) -> Bool {
+        var path: [FieldPath.Element] = []
         var changed: [FieldPath] = []
-        subset(desired, live, path: FieldPath([]), changed: &changed)
+        subset(desired, live, path: &path, changed: &changed)
         return changed.isEmpty
     }
 
-    private static func subset(_ desired: Node, _ live: Node?, path: FieldPath, changed: inout [FieldPath]) {
-        guard let live else { changed.append(path); return }
+    private static func subset(_ desired: Node, _ live: Node?, path: inout [FieldPath.Element], changed: inout [FieldPath]) {
+        guard let live else { changed.append(FieldPath(path)); return }
         switch (desired.value, live.value) {
-        case (.mapping(let entries), .mapping):
+        case (.mapping(let entries), .mapping(let liveEntries)):
             for entry in entries {
-                if entry.value.isNull, live[entry.key] == nil { continue }
-                subset(entry.value, live[entry.key], path: path.appending(.field(entry.key)), changed: &changed)
+                let liveValue = liveEntries.first { $0.key == entry.key }?.value
+                if entry.value.isNull, liveValue == nil { continue }
+                path.append(.field(entry.key))
+                subset(entry.value, liveValue, path: &path, changed: &changed)
+                path.removeLast()
             }
         case (.sequence(let wanted), .sequence(let have)):
             // Atomic lists: same length, and each item a subset of the live item at its index
             // (the server may default fields inside items, as NetworkPolicy ports' protocol).
-            guard wanted.count == have.count else { changed.append(path); return }
+            guard wanted.count == have.count else { changed.append(FieldPath(path)); return }
             for (index, item) in wanted.enumerated() where !isSubset(item, of: have[index]) {
-                changed.append(path)
+                changed.append(FieldPath(path))
                 return
             }
         default:
-            if desired != live { changed.append(path) }
+            if desired != live { changed.append(FieldPath(path)) }
         }
+    }
+
+    /// The leaves of an owned `fieldsV1` set that live still has and desired no longer sets,
+    /// walked alongside both objects (a subtree live lacks holds no removal).
+    private static func removals(owned: Node, desired: Node?, live: Node, path: inout [FieldPath.Element], into removed: inout [FieldPath]) {
+        var hasChildren = false
+        for child in owned.entries ?? [] where child.key != "." {
+            hasChildren = true
+            guard let element = FieldSet.element(for: child.key), let liveChild = live.child(at: element) else { continue }
+            path.append(element)
+            removals(owned: child.value, desired: desired?.child(at: element), live: liveChild, path: &path, into: &removed)
+            path.removeLast()
+        }
+        if !hasChildren && !path.isEmpty && desired == nil { removed.append(FieldPath(path)) }
     }
 
     /// What the object will look like after applying `desired` over `live`: the prediction shown

@@ -63,7 +63,7 @@ public struct Planner: Sendable {
         }
         // Served versions of one kind are the same object: compare in the desired version.
         var liveBody = current.body
-        liveBody["apiVersion"] = .string(object.apiVersion)
+        if liveBody["apiVersion"]?.string != object.apiVersion { liveBody["apiVersion"] = .string(object.apiVersion) }
         let result = OwnedFieldCompare.compare(desired: object.body, live: liveBody)
         if result.isUnchanged { return ObjectOutcome() }
         let predicted = OwnedFieldCompare.predictApply(desired: object.body, live: liveBody, removed: result.removed)

@@ -15,6 +15,13 @@ public struct LivePlanner: Sendable {
         self.pageSize = pageSize
     }
 
+    /// Starts API discovery (and with it the first connection to the server) and returns at
+    /// once, so that it overlaps reading the repository; the plan's own lookups wait for it.
+    public func startDiscovery() -> Task<Void, Never> {
+        let cluster = self.cluster
+        return Task { _ = try? await cluster.resource(group: "", kind: "Namespace", version: nil) }
+    }
+
     /// Starts the LISTs a desired state with this outline needs (see `Renderer.outline`), to
     /// overlap them with rendering; pass the result to `plan`.
     public func prefetch(_ outline: DesiredOutline) async -> LiveStateLoader.Prefetch {
