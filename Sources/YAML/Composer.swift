@@ -20,11 +20,6 @@ struct Composer {
         var isMergeKey = false
     }
 
-    private enum MappingItem {
-        case entry(Node.Entry)
-        case merge([[Node.Entry]])
-    }
-
     /// An open sequence or mapping. Mutated in place on the stack so appends never copy.
     private struct Frame {
         let isMapping: Bool
@@ -32,18 +27,16 @@ struct Composer {
         let anchor: String?
         var size = 1
         var items: [Node] = []
-        var mappingItems: [MappingItem] = []
-        /// Keys written so far and their lines, built only for large mappings (a linear scan of
-        /// the entries is cheaper than hashing for the few keys most mappings have).
+        /// The entries written in a mapping, in order; the mapping's value as it is unless it merges.
+        var entries: [Node.Entry] = []
+        /// `<<` merges: the mappings merged in, and how many entries were written before them.
+        var merges: [(position: Int, sources: [[Node.Entry]])] = []
         var keys = DuplicateKeys()
         var pendingKey: Built?
-        var hasMerge = false
 
         /// Notes a written key; returns the line of an earlier identical key.
         mutating func recordKey(_ key: String, line: Int) -> Int? {
-            keys.record(key, line: line, earlier: mappingItems.lazy.compactMap { item -> (String, Int)? in
-                if case .entry(let entry) = item { return (entry.key, entry.keyMark?.line ?? 0) } else { return nil }
-            })
+            keys.record(key, line: line, earlier: entries.lazy.map { ($0.key, $0.keyMark?.line ?? 0) })
         }
     }
 
@@ -165,15 +158,14 @@ struct Composer {
         }
         stack[top].pendingKey = nil
         if key.isMergeKey {
-            stack[top].mappingItems.append(.merge(try mergeSources(built.node)))
-            stack[top].hasMerge = true
+            stack[top].merges.append((stack[top].entries.count, try mergeSources(built.node)))
             return
         }
         let text = key.node.scalarText ?? ""
         if let first = stack[top].recordKey(text, line: key.node.mark?.line ?? 0) {
             throw source.diagnostic("duplicate key \"\(text)\" (first defined at line \(first))", at: key.node.mark)
         }
-        stack[top].mappingItems.append(.entry(Node.Entry(key: text, keyMark: key.node.mark, value: built.node)))
+        stack[top].entries.append(Node.Entry(key: text, keyMark: key.node.mark, value: built.node))
     }
 
     /// The mappings a `<<` value merges in: one mapping, or a list of mappings (earlier win).
@@ -198,27 +190,24 @@ struct Composer {
     /// The value of a completed collection; merged keys never override keys written explicitly.
     private func finish(_ frame: Frame) -> Node.Value {
         guard frame.isMapping else { return .sequence(frame.items) }
-        guard frame.hasMerge else {
-            return .mapping(frame.mappingItems.map {
-                guard case .entry(let entry) = $0 else { preconditionFailure("merge item without hasMerge") }
-                return entry
-            })
-        }
+        guard !frame.merges.isEmpty else { return .mapping(frame.entries) }
         var entries: [Node.Entry] = []
-        entries.reserveCapacity(frame.mappingItems.count)
-        var seen = Set(frame.mappingItems.compactMap { if case .entry(let entry) = $0 { return entry.key } else { return nil } })
-        for item in frame.mappingItems {
-            switch item {
-            case .entry(let entry):
-                entries.append(entry)
-            case .merge(let sources):
-                for mapping in sources {
-                    for entry in mapping where seen.insert(entry.key).inserted {
-                        entries.append(entry)
-                    }
-                }
+        entries.reserveCapacity(frame.entries.count)
+        var seen = Set(frame.entries.map(\.key))
+        func merge(_ sources: [[Node.Entry]]) {
+            for mapping in sources {
+                for entry in mapping where seen.insert(entry.key).inserted { entries.append(entry) }
             }
         }
+        var merges = frame.merges[...]
+        for (index, entry) in frame.entries.enumerated() {
+            while let next = merges.first, next.position == index {
+                merge(next.sources)
+                merges.removeFirst()
+            }
+            entries.append(entry)
+        }
+        for remaining in merges { merge(remaining.sources) }
         return .mapping(entries)
     }
 }

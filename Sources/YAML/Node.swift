@@ -131,7 +131,9 @@ extension Node {
     public subscript(key: String) -> Node? {
         get {
             guard case .mapping(let entries) = value else { return nil }
-            return entries.first(where: { $0.key == key })?.value
+            // By index: `first(where:)` copies (retains) every entry it looks at.
+            for index in entries.indices where entries[index].key == key { return entries[index].value }
+            return nil
         }
         set {
             var entries = self.entries ?? []

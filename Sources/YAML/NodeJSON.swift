@@ -15,9 +15,14 @@ extension Node {
     /// Compact JSON (or pretty with 2-space indent), keys in the node's order; correct escaping.
     /// NaN and infinities, which JSON cannot represent, are written as `null`.
     public func jsonString(pretty: Bool = false) -> String {
+        String(decoding: jsonBytes(pretty: pretty), as: UTF8.self)
+    }
+
+    /// The same JSON as UTF-8 bytes, for bodies that are sent rather than shown.
+    public func jsonBytes(pretty: Bool = false) -> [UInt8] {
         var writer = JSONWriter(pretty: pretty)
         writer.write(self, depth: 0)
-        return String(decoding: writer.bytes, as: UTF8.self)
+        return writer.bytes
     }
 }
 

@@ -2,9 +2,6 @@
 /// go-yaml v2, which follows YAML 1.1 (`yes`/`on` are booleans, `0777` is octal). Matching it
 /// matters: a reconciler that read `on` as a string would see a diff where kubectl sees none.
 enum ScalarResolver {
-    static let nullSpellings: Set<String> = ["~", "null", "Null", "NULL", ""]
-    static let trueSpellings: Set<String> = ["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"]
-    static let falseSpellings: Set<String> = ["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"]
     static let specialFloats: [String: Double] = [
         ".inf": .infinity, ".Inf": .infinity, ".INF": .infinity,
         "+.inf": .infinity, "+.Inf": .infinity, "+.INF": .infinity,
@@ -56,17 +53,20 @@ enum ScalarResolver {
     /// YAML 1.1 resolution of an untagged plain scalar (go-yaml v2 rules).
     static func resolvePlain(_ text: String) -> Node.Value {
         guard let first = text.utf8.first else { return .null }
-        switch first {
-        case UInt8(ascii: "~"), UInt8(ascii: "n"), UInt8(ascii: "N"):
-            if nullSpellings.contains(text) { return .null }
-        default: break
+        // Every null and boolean spelling is at most 5 bytes: longer words (most keys) are strings
+        // without a lookup, and short ones are matched without hashing.
+        if text.utf8.count <= 5 {
+            switch text {
+            case "~", "null", "Null", "NULL": return .null
+            case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON": return .bool(true)
+            case "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF": return .bool(false)
+            default: break
+            }
         }
         switch first {
         case UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "n"), UInt8(ascii: "N"),
             UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"),
-            UInt8(ascii: "o"), UInt8(ascii: "O"):
-            if trueSpellings.contains(text) { return .bool(true) }
-            if falseSpellings.contains(text) { return .bool(false) }
+            UInt8(ascii: "o"), UInt8(ascii: "O"), UInt8(ascii: "~"):
             return .string(text)
         case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "0")...UInt8(ascii: "9"):
             if let special = specialFloats[text] { return .float(special) }

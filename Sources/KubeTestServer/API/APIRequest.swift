@@ -51,7 +51,7 @@ struct APIResponse: Sendable {
 
     init(status: Int, json: Node, headers extra: [(name: String, value: String)] = []) {
         self.status = status
-        self.body = Array(json.jsonString().utf8)
+        self.body = json.jsonBytes()
         self.headers = [("Content-Type", "application/json")] + extra
     }
 

@@ -6,6 +6,7 @@ import YAML
 final class APIServerCore: @unchecked Sendable {
     let registry: ResourceRegistry
     let store = ObjectStore()
+    let renderedObjects = RenderedObjects()
     var serverAddress = "127.0.0.1:0"
 
     init(registry: ResourceRegistry) {

@@ -90,12 +90,25 @@ struct ResourceHandler {
             metadata["continue"] = ""
         }
         metadata["resourceVersion"] = .string(String(listRV))
-        let items = Node.sequence(page.map(render))
-        let apiVersion = Node.string(type.apiVersion(version))
-        let body: Node = type.isCustom
-            ? Node.object(["apiVersion": apiVersion, "items": items, "kind": .string(type.listKind), "metadata": metadata])
-            : Node.object(["kind": .string(type.listKind), "apiVersion": apiVersion, "metadata": metadata, "items": items])
-        return APIResponse(status: 200, json: body)
+        // The same bytes as encoding the whole list as one Node, with each item's JSON reused.
+        var items: [UInt8] = [UInt8(ascii: "[")]
+        for (index, object) in page.enumerated() {
+            if index > 0 { items.append(UInt8(ascii: ",")) }
+            items += core.renderedObjects.json(object, storage: key, version: version, render: render)
+        }
+        items.append(UInt8(ascii: "]"))
+        let apiVersion = Node.string(type.apiVersion(version)).jsonBytes()
+        let kind = Node.string(type.listKind).jsonBytes()
+        let fields: [(String, [UInt8])] = type.isCustom
+            ? [("apiVersion", apiVersion), ("items", items), ("kind", kind), ("metadata", metadata.jsonBytes())]
+            : [("kind", kind), ("apiVersion", apiVersion), ("metadata", metadata.jsonBytes()), ("items", items)]
+        var body: [UInt8] = [UInt8(ascii: "{")]
+        for (index, (name, value)) in fields.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            body += Node.string(name).jsonBytes() + [UInt8(ascii: ":")] + value
+        }
+        body.append(UInt8(ascii: "}"))
+        return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: body)
     }
 
     func watchPlan() throws(APIError) -> WatchPlan {

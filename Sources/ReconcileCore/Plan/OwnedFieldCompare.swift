@@ -35,9 +35,9 @@ public enum OwnedFieldCompare {
     private static func subset(_ desired: Node, _ live: Node?, path: inout [FieldPath.Element], changed: inout [FieldPath]) {
         guard let live else { changed.append(FieldPath(path)); return }
         switch (desired.value, live.value) {
-        case (.mapping(let entries), .mapping(let liveEntries)):
+        case (.mapping(let entries), .mapping):
             for entry in entries {
-                let liveValue = liveEntries.first { $0.key == entry.key }?.value
+                let liveValue = live[entry.key]
                 if entry.value.isNull, liveValue == nil { continue }
                 path.append(.field(entry.key))
                 subset(entry.value, liveValue, path: &path, changed: &changed)
