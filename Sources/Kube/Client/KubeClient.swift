@@ -6,7 +6,7 @@ import YAML
 /// LIST, server-side apply, merge patch, create, update, delete, watch, events), retries with
 /// backoff, bounded concurrency, and every authentication form a kubeconfig can name.
 ///
-/// Blocking libcurl calls run on GCD threads (`BlockingExecutor`), never on Swift's cooperative
+/// Blocking libcurl calls run on threads of their own (`BlockingExecutor`), never on Swift's cooperative
 /// pool; at most `maxConcurrentRequests` requests (watches excluded, they are long-lived and
 /// would starve the rest) are in flight at once.
 public final class KubeClient: Sendable {

@@ -41,8 +41,10 @@ extension Renderer {
     public func outline(_ selection: Selection) -> DesiredOutline {
         var outline = DesiredOutline(instance: selection.instance, kinds: [], namespaces: [],
                                      injectedNamespaces: Set(selector == nil ? selection.config.namespaces.map(\.name) : []))
-        for job in selection.manifests {
-            for document in ManifestOutlineScanner.scan(job.file.bytes) {
+        // Scanned on every core (10,000 files take ~20 ms on one), merged in order.
+        let scanned = selection.manifests.concurrentMap { job in (job, ManifestOutlineScanner.scan(job.file.bytes)) }
+        for (job, documents) in scanned {
+            for document in documents {
                 guard let apiVersion = document.apiVersion, let kind = document.kind else { continue }
                 let group = splitAPIVersion(apiVersion).group
                 outline.kinds.insert(GroupKind(group: group, kind: kind))
