@@ -30,7 +30,7 @@ public struct StatusReport: Sendable, Equatable {
     public func configMap(namespace: String) -> Node {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
-        var data: [String: Node] = [
+        let data: [String: Node] = [
             "revision": .string(revision),
             "lastRunTime": .string(formatter.string(from: lastRunTime)),
             "result": .string(result.rawValue),

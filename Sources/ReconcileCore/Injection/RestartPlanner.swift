@@ -1,4 +1,4 @@
-public import YAML
+import YAML
 
 /// A workload whose pods must restart to get the sidecar injection their namespace now asks for.
 public struct PlannedRestart: Sendable, Codable, Hashable {

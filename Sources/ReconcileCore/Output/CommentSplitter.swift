@@ -78,7 +78,7 @@ public struct CommentSplitter: Sendable {
         if !body.hasSuffix("\n") { body += "\n" }
         if body.utf8.count <= limit { return [body] }
 
-        var blocks = CommentSplitter.blocks(of: String(body.drop { $0 != "\n" }.dropFirst()))
+        let blocks = CommentSplitter.blocks(of: String(body.drop { $0 != "\n" }.dropFirst()))
         // The renderer's title is the first line after the marker.
         let title = blocks.first?.lines.first { $0.hasPrefix("#") } ?? "### reconcile plan: `\(name)`"
         // Room for the marker and title of any part (numbers up to 9999 parts).
