@@ -80,13 +80,6 @@ public struct FieldSet: Sendable {
         }
     }
 
-    /// What `manager` owns through server-side apply (operation Apply) in a live object.
-    public static func applied(by manager: String, in object: Node) -> FieldSet? {
-        let sets = appliedFieldsV1(by: manager, in: object).map(FieldSet.init(fieldsV1:))
-        guard !sets.isEmpty else { return nil }
-        return FieldSet(paths: sets.flatMap(\.paths))
-    }
-
     /// The raw `fieldsV1` of `manager`'s Apply entries: only these are read by the compare, which
     /// asks this of every live object.
     static func appliedFieldsV1(by manager: String, in object: Node) -> [Node] {
