@@ -69,6 +69,12 @@ struct SourceText: Sendable {
             let count = buffer.count
             var i = 0
             while i < count {
+                // ASCII eight bytes at a time: manifests and API responses are nearly all ASCII.
+                while i + 8 <= count,
+                    UnsafeRawPointer(buffer.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    i += 8
+                }
+                guard i < count else { break }
                 let lead = buffer[i]
                 if lead < 0x80 {
                     i += 1

@@ -78,4 +78,17 @@ import YAML
         #expect([Int]().concurrentMap { $0 } == [])
         #expect([7].concurrentMap { $0 + 1 } == [8])
     }
+
+    /// Maps started inside another map's elements (the analyzers run the policy analyzer's own
+    /// map) finish, with every result in place, however the work is spread over the threads.
+    @Test func nestedConcurrentMapsComplete() {
+        let outer = Array(0..<40)
+        let sums = outer.concurrentMap { i in
+            Array(0..<(i * 50)).concurrentMap { $0 % 7 + i }.reduce(0, +)
+        }
+        #expect(sums == outer.map { i in (0..<(i * 50)).map { $0 % 7 + i }.reduce(0, +) })
+        // Maps from several threads at once share the pool.
+        let concurrent = Array(0..<8).concurrentMap { k in Array(0..<1_000).concurrentMap { $0 * k }.last ?? -1 }
+        #expect(concurrent == (0..<8).map { 999 * $0 })
+    }
 }

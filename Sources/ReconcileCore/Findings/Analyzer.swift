@@ -13,7 +13,9 @@ public protocol Analyzer: Sendable {
 /// What analyzers and policies look at: the desired state, the live state when known, and the
 /// namespaces' labels as they will be after the plan (with the restarts the plan carries out).
 public struct AnalysisInput: Sendable {
-    public var desired: DesiredState
+    public let desired: DesiredState
+    /// Positions in `desired.objects` by kind, in order: analyzers ask for one kind at a time.
+    private let desiredByKind: [String: [Int]]
     /// Nil offline (validate, base-vs-head): checks that need the cluster are skipped.
     public let live: LiveState?
     /// Live object keys by kind, sorted: analyzers ask for one kind at a time.
@@ -31,6 +33,7 @@ public struct AnalysisInput: Sendable {
     public init(desired: DesiredState, live: LiveState?, namespaceLabels: [String: [String: String]],
                 restarts: [PlannedRestart] = [], policies: [Policy]? = nil) {
         self.desired = desired
+        desiredByKind = Dictionary(grouping: desired.objects.indices, by: { desired.objects[$0].key.kind })
         self.live = live
         let byKind = Dictionary(grouping: live.map { Array($0.objects.keys) } ?? [], by: \.kind)
         liveKeysByKind = byKind.mapValues { $0.sorted() }
@@ -78,7 +81,9 @@ public struct AnalysisInput: Sendable {
     /// live ones that survive the plan (not desired, and not deleted by it).
     public func items(kind: String, groups: Set<String>?) -> [Item] {
         var result: [Item] = []
-        for object in desired.objects where object.key.kind == kind && groups.map({ $0.contains(object.key.group) }) ?? true {
+        for index in desiredByKind[kind] ?? [] {
+            let object = desired.objects[index]
+            if let groups, !groups.contains(object.key.group) { continue }
             result.append(Item(key: object.key, body: object.body, source: object.source))
         }
         guard let live else { return result }
@@ -89,7 +94,7 @@ public struct AnalysisInput: Sendable {
     }
 
     public func desiredItems(kind: String, groups: Set<String>) -> [Item] {
-        desired.objects.filter { $0.key.kind == kind && groups.contains($0.key.group) }
+        (desiredByKind[kind] ?? []).lazy.map { desired.objects[$0] }.filter { groups.contains($0.key.group) }
             .map { Item(key: $0.key, body: $0.body, source: $0.source) }
     }
 

@@ -82,10 +82,14 @@ struct MTLSPolicyConflict: Analyzer {
         var findings: [Finding] = []
         let authentications = input.items(kind: "PeerAuthentication", groups: Mesh.security)
             .filter { $0.body[path: ["spec", "selector"]] == nil }
+        // The first namespace-wide policy with a mode, per namespace (looked up for every rule).
+        var local: [String: (mode: String, item: AnalysisInput.Item)] = [:]
+        for item in authentications where local[item.key.namespace] == nil {
+            if let mode = item.body[path: ["spec", "mtls", "mode"]]?.string, mode != "UNSET" { local[item.key.namespace] = (mode, item) }
+        }
+        let mesh = authentications.first { Mesh.rootNamespaces.contains($0.key.namespace) }
         func mode(namespace: String) -> (mode: String, item: AnalysisInput.Item)? {
-            let local = authentications.first { $0.key.namespace == namespace && $0.body[path: ["spec", "mtls", "mode"]]?.string.map { $0 != "UNSET" } == true }
-            if let local, let mode = local.body[path: ["spec", "mtls", "mode"]]?.string { return (mode, local) }
-            let mesh = authentications.first { Mesh.rootNamespaces.contains($0.key.namespace) }
+            if let local = local[namespace] { return local }
             return mesh.flatMap { item in item.body[path: ["spec", "mtls", "mode"]]?.string.map { ($0, item) } }
         }
         for rule in input.items(kind: "DestinationRule", groups: Mesh.networking) {

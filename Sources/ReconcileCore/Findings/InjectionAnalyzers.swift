@@ -9,7 +9,8 @@ struct NamespaceNotInjected: Analyzer {
         guard input.live != nil else { return [] }
         var findings: [Finding] = []
         var seen = Set<String>()
-        for object in input.desired.objects where Mesh.networking.union(Mesh.security).contains(object.key.group) {
+        let meshGroups = Mesh.networking.union(Mesh.security)
+        for object in input.desired.objects where meshGroups.contains(object.key.group) {
             let namespace = object.key.namespace
             guard !namespace.isEmpty, !Mesh.systemNamespaces.contains(namespace), seen.insert(namespace).inserted else { continue }
             guard let injects = input.namespaceInjects(namespace), !injects else { continue }

@@ -40,12 +40,35 @@ public struct Policy: Sendable {
 
     public struct Resources: Sendable {
         /// `Kind`, `group/Kind` or `group/version/Kind`; `*` wildcards allowed.
-        public var kinds: [String]
+        public var kinds: [String] { didSet { kindPatterns = Resources.split(kinds) } }
+        /// `kinds` split at their slashes once (every object a policy may select is matched against them).
+        private(set) var kindPatterns: [(group: String?, version: String?, kind: String)] = []
         public var names: [String]
         public var namespaces: [String]
         /// `matchLabels` values may use `*` and `?` wildcards.
         public var matchLabels: [String: String]
         public var matchExpressions: LabelSelector?
+
+        init(kinds: [String], names: [String], namespaces: [String], matchLabels: [String: String], matchExpressions: LabelSelector?) {
+            self.kinds = kinds
+            self.names = names
+            self.namespaces = namespaces
+            self.matchLabels = matchLabels
+            self.matchExpressions = matchExpressions
+            kindPatterns = Resources.split(kinds)
+        }
+
+        private static func split(_ kinds: [String]) -> [(group: String?, version: String?, kind: String)] {
+            kinds.map { kind in
+                let parts = kind.split(separator: "/").map(String.init)
+                switch parts.count {
+                case 0: return (nil, nil, "")
+                case 1: return (nil, nil, parts[0])
+                case 2: return (parts[0], nil, parts[1])
+                default: return (parts[0], parts[1], parts[2])
+                }
+            }
+        }
     }
 
     /// Kyverno conditions: every `all` condition holds and, when `any` is present, one `any` holds.
@@ -76,6 +99,8 @@ public struct Policy: Sendable {
     /// `foreach` over a list (a JMESPath subset expression); `element` is each item.
     public struct ForEach: Sendable {
         public var list: String
+        /// `list` parsed once, at load (rules run for every object they select).
+        var listExpression: PolicyExpression
         public var preconditions: Conditions?
         public var pattern: Node?
         public var deny: Conditions?
@@ -145,10 +170,11 @@ extension Policy {
                 try reader.expectKeys(item, ["list", "preconditions", "pattern", "deny"], in: f)
                 guard let list = item["list"] else { throw reader.error(item.mark, "\(f): missing list") }
                 let expression = try reader.string(list, field: "\(f).list")
-                do { _ = try PolicyExpression.parse(expression) } catch let error as PolicyExpression.ParseError {
+                let parsed: PolicyExpression
+                do { parsed = try PolicyExpression.parse(expression) } catch let error as PolicyExpression.ParseError {
                     throw reader.error(list.mark, "\(f).list: \(error.message)")
                 }
-                rule.foreach.append(ForEach(list: expression,
+                rule.foreach.append(ForEach(list: expression, listExpression: parsed,
                                             preconditions: try item["preconditions"].map { try parseConditions($0, field: "\(f).preconditions", reader: reader) },
                                             pattern: item["pattern"],
                                             deny: try item["deny"].map { try parseDeny($0, field: "\(f).deny", reader: reader) }))

@@ -87,14 +87,11 @@ struct PolicyAnalyzer: Analyzer {
     }
 
     static func kindMatches(_ subject: Subject, _ resources: Policy.Resources) -> Bool {
-        let (group, version) = splitAPIVersion(subject.apiVersion)
-        return resources.kinds.contains { kind in
-            let parts = kind.split(separator: "/").map(String.init)
-            switch parts.count {
-            case 1: return PolicyPattern.wildcard(parts[0], subject.key.kind)
-            case 2: return PolicyPattern.wildcard(parts[0], group) && PolicyPattern.wildcard(parts[1], subject.key.kind)
-            default: return PolicyPattern.wildcard(parts[0], group) && PolicyPattern.wildcard(parts[1], version) && PolicyPattern.wildcard(parts[2], subject.key.kind)
-            }
+        resources.kindPatterns.contains { pattern in
+            guard PolicyPattern.wildcard(pattern.kind, subject.key.kind) else { return false }
+            if let group = pattern.group, !PolicyPattern.wildcard(group, subject.key.group) { return false }
+            if let version = pattern.version, !PolicyPattern.wildcard(version, splitAPIVersion(subject.apiVersion).version) { return false }
+            return true
         }
     }
 
@@ -103,6 +100,7 @@ struct PolicyAnalyzer: Analyzer {
         if !resources.names.isEmpty && !resources.names.contains(where: { PolicyPattern.wildcard($0, subject.key.name) }) { return false }
         let namespace = subject.key.isNamespace ? subject.key.name : subject.key.namespace
         if !resources.namespaces.isEmpty && !resources.namespaces.contains(where: { PolicyPattern.wildcard($0, namespace) }) { return false }
+        guard !resources.matchLabels.isEmpty || resources.matchExpressions != nil else { return true }
         let labels = subject.body.labels
         for (key, value) in resources.matchLabels {
             guard let actual = labels[key], PolicyPattern.wildcard(value, actual) else { return false }
@@ -138,8 +136,7 @@ struct PolicyAnalyzer: Analyzer {
             result.append(Violation(detail: nil, mark: denyMark(deny, roots: roots)))
         }
         for each in rule.foreach {
-            guard let expression = try? PolicyExpression.parse(each.list) else { continue }
-            let elements = PolicyOperators.list(expression.evaluate(roots))
+            let elements = PolicyOperators.list(each.listExpression.evaluate(roots))
             for (index, element) in elements.enumerated() {
                 var scoped = roots
                 scoped["element"] = element

@@ -57,13 +57,16 @@ public struct FieldSet: Sendable {
     }
 
     static func element(for key: String) -> FieldPath.Element? {
-        guard key.count >= 2 else { return nil }
-        let body = String(key.dropFirst(2))
-        switch key.prefix(2) {
-        case "f:": return .field(body)
-        case "i:": return Int(body).map(FieldPath.Element.index)
-        case "v:": return .value((try? Node(json: Array(body.utf8)))?.scalarText ?? body)
-        case "k:":
+        // Byte-wise: the compare asks this of every key of every live object's fieldsV1, and
+        // `count`/`prefix` would walk grapheme clusters.
+        let utf8 = key.utf8
+        guard utf8.count >= 2, let tag = utf8.first, utf8[utf8.index(after: utf8.startIndex)] == UInt8(ascii: ":") else { return nil }
+        let body = String(key[utf8.index(utf8.startIndex, offsetBy: 2)...])
+        switch tag {
+        case UInt8(ascii: "f"): return .field(body)
+        case UInt8(ascii: "i"): return Int(body).map(FieldPath.Element.index)
+        case UInt8(ascii: "v"): return .value((try? Node(json: Array(body.utf8)))?.scalarText ?? body)
+        case UInt8(ascii: "k"):
             guard let object = try? Node(json: Array(body.utf8)), let entries = object.entries else { return nil }
             var fields: [String: String] = [:]
             for entry in entries { fields[entry.key] = entry.value.scalarText ?? "" }

@@ -14,6 +14,9 @@ public struct LiveState: Sendable {
 
     public init() {}
 
+    /// Room for this many managed objects, when the caller knows about how many to expect.
+    public mutating func reserveCapacity(_ count: Int) { objects.reserveCapacity(count) }
+
     /// Adds any object, routing it to managed objects, namespaces or context.
     public mutating func insert(_ body: Node) {
         guard let apiVersion = body.apiVersion, let kind = body.kind, let name = body.name else { return }

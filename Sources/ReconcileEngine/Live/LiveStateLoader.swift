@@ -74,22 +74,28 @@ public struct LiveStateLoader: Sendable {
             }
             return (query, start(query))
         }
-        var results: [Node] = []
+        // Items are added as each LIST completes, so building the state overlaps the others.
+        var state = LiveState()
+        state.reserveCapacity(desired.objects.count)
+        let injected = outline.injectedNamespaces
         do {
             try await withTaskCancellationHandler {
-                for (_, task) in lists { results += try await task.value }
+                try await withThrowingTaskGroup(of: [Node].self) { group in
+                    for (_, task) in lists { group.addTask { try await task.value } }
+                    for try await items in group {
+                        for item in items {
+                            if let namespace = item.namespace, !injected.contains(namespace),
+                                item.kind == "Pod" || Allowlist.workloadKinds.contains(GroupKind(group: "apps", kind: item.kind ?? "")) { continue }
+                            state.insert(item)
+                        }
+                    }
+                }
             } onCancel: {
                 for (_, task) in lists { task.cancel() }
             }
         } catch {
             for (_, task) in lists { task.cancel() }
             throw error
-        }
-        var state = LiveState()
-        for item in results {
-            if let namespace = item.namespace, item.kind == "Pod" || Allowlist.workloadKinds.contains(GroupKind(group: "apps", kind: item.kind ?? "")),
-                !outline.injectedNamespaces.contains(namespace) { continue }
-            state.insert(item)
         }
         return state
     }
