@@ -14,9 +14,13 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 scratch="${SCRATCH_PATH:-$root/.build-bench}"
 cd "$root"
 
-echo "» building reconcile and reconcile-bench (release) in $scratch" >&2
-swift build -c release --scratch-path "$scratch" --product reconcile >&2
-swift build -c release --scratch-path "$scratch" --product reconcile-bench >&2
-bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)"
+# Built as the container image builds it (Dockerfile): the Swift runtime and Foundation linked
+# statically, which is what users run. (A dynamically linked build starts ~10 ms slower and
+# uses ~6% more CPU per plan: every retain and release is a call through the PLT.)
+flags=(-c release --scratch-path "$scratch" --static-swift-stdlib)
+echo "» building reconcile and reconcile-bench (release, static Swift runtime) in $scratch" >&2
+swift build "${flags[@]}" --product reconcile >&2
+swift build "${flags[@]}" --product reconcile-bench >&2
+bin="$(swift build "${flags[@]}" --show-bin-path)"
 
 exec "$bin/reconcile-bench" --reconcile "$bin/reconcile" "$@"
