@@ -12,11 +12,16 @@ import YAML
 struct ControllerEndToEndTests {
     @Test func pushedCommitIsAppliedWithinOneInterval() async throws {
         let harness = try ControllerHarness()
-        let running = try harness.start()
+        // Slow lease timings: a 2 s lease can lapse while the whole suite loads the machine, and
+        // the leadership change that follows is not what this test is about.
+        let running = try harness.start(fastLease: false)
         #expect(await harness.eventually(30) { harness.virtualServiceTimeout() == "5s" })
         try harness.push(files: ["mesh/reviews.yaml": ControllerHarness.virtualService(timeout: "7s")], message: "longer timeout")
-        // One 1 s interval, with room for a loaded machine running the whole suite in parallel.
-        #expect(await harness.eventually(8) { harness.virtualServiceTimeout() == "7s" })
+        // One 1 s interval (about 1 s on an idle machine), with room for a loaded machine running
+        // the whole suite in parallel; the latency is printed.
+        let pushed = Date()
+        #expect(await harness.eventually(15) { harness.virtualServiceTimeout() == "7s" })
+        print("push → applied in \(String(format: "%.2f", Date().timeIntervalSince(pushed))) s")
         #expect(await harness.eventually(3) { harness.status()["result"] == "success" && harness.status()["applied"] != nil })
         await running.stop()
     }
@@ -53,7 +58,7 @@ struct ControllerEndToEndTests {
         #expect(try harness.http("POST", port: port, path: "/webhook", headers: headers, body: body).status == 202)
         // The target is 2 s (measured ~0.3 s on an idle 2-core machine); the bound leaves room for
         // a machine running the whole suite in parallel, and the latency is printed.
-        #expect(await harness.eventually(10) { harness.virtualServiceTimeout() == "9s" })
+        #expect(await harness.eventually(30) { harness.virtualServiceTimeout() == "9s" })
         print("webhook → applied in \(String(format: "%.2f", Date().timeIntervalSince(woken))) s")
         #expect(try harness.http("POST", port: port, path: "/webhook", headers: headers, body: body).status == 409)
         await running.stop()

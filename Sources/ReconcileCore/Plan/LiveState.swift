@@ -19,18 +19,45 @@ public struct LiveState: Sendable {
 
     /// Adds any object, routing it to managed objects, namespaces or context.
     public mutating func insert(_ body: Node) {
-        guard let apiVersion = body.apiVersion, let kind = body.kind, let name = body.name else { return }
-        let (group, _) = splitAPIVersion(apiVersion)
-        let key = ObjectKey(group: group, kind: kind, namespace: body.namespace ?? "", name: name)
-        let groupKind = key.groupKind
-        listedKinds.insert(groupKind)
-        if group.isEmpty && kind == "Namespace" {
-            namespaces[name] = body
-            objects[key] = LiveObject(key: key, apiVersion: apiVersion, body: body)
-        } else if Allowlist.entry(for: groupKind) != nil {
-            objects[key] = LiveObject(key: key, apiVersion: apiVersion, body: body)
-        } else {
-            context[key] = body
+        if let item = Item(body) { insert(item) }
+    }
+
+    /// Adds an object whose identity is already worked out.
+    public mutating func insert(_ item: Item) {
+        listedKinds.insert(item.key.groupKind)
+        switch item.role {
+        case .namespace:
+            namespaces[item.key.name] = item.object.body
+            objects[item.key] = item.object
+        case .managed:
+            objects[item.key] = item.object
+        case .context:
+            context[item.key] = item.object.body
+        }
+    }
+
+    /// An object read from the cluster with its identity and place worked out: a live plan makes
+    /// these on the task that decoded the LIST page, so that building the state once every LIST
+    /// is in is only dictionary inserts.
+    public struct Item: Sendable {
+        enum Role: Sendable { case namespace, managed, context }
+        let role: Role
+        public let object: LiveObject
+        public var key: ObjectKey { object.key }
+
+        /// Nil for an object without apiVersion, kind or name.
+        public init?(_ body: Node) {
+            guard let apiVersion = body.apiVersion, let kind = body.kind, let name = body.name else { return nil }
+            let (group, _) = splitAPIVersion(apiVersion)
+            let key = ObjectKey(group: group, kind: kind, namespace: body.namespace ?? "", name: name)
+            if group.isEmpty && kind == "Namespace" {
+                role = .namespace
+            } else if Allowlist.entry(for: key.groupKind) != nil {
+                role = .managed
+            } else {
+                role = .context
+            }
+            object = LiveObject(key: key, apiVersion: apiVersion, body: body)
         }
     }
 
@@ -44,18 +71,20 @@ public struct LiveState: Sendable {
 
 /// A live object of a managed kind.
 public struct LiveObject: Sendable {
-    public var key: ObjectKey
-    public var apiVersion: String
-    public var body: Node
+    public let key: ObjectKey
+    public let apiVersion: String
+    public let body: Node
+    /// The reconcile instance that manages the object (read once: the planner asks for every object).
+    public let trackingInstance: String?
 
     public init(key: ObjectKey, apiVersion: String, body: Node) {
         self.key = key
         self.apiVersion = apiVersion
         self.body = body
+        trackingInstance = Tracking.instance(of: body)
     }
 
     public var resourceVersion: String? { body[path: ["metadata", "resourceVersion"]]?.string }
-    public var trackingInstance: String? { Tracking.instance(of: body) }
 }
 
 extension LiveState {

@@ -28,6 +28,8 @@ public struct Renderer: Sendable {
         var diagnostics: [Diagnostic] = []
         var objects: [ManifestObject] = []
         var seen: [ObjectKey: SourceLocation] = [:]
+        objects.reserveCapacity(selection.manifests.count)  // one object per file is the common layout
+        seen.reserveCapacity(selection.manifests.count)
         let policies = loadPolicies(files, config: config, patterns: selection.policyPatterns, diagnostics: &diagnostics)
         let jobs = selection.manifests
         // Files parse independently, so on every core; results are merged in bundle and path order,

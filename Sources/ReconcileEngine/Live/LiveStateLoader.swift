@@ -34,24 +34,25 @@ public struct LiveStateLoader: Sendable {
             resource == other.resource && (namespace == nil || namespace == other.namespace) && (trackedBy == nil || trackedBy == other.trackedBy)
         }
 
-        func filter(_ items: [Node]) -> [Node] {
+        func filter(_ items: [LiveState.Item]) -> [LiveState.Item] {
             guard namespace != nil || trackedBy != nil else { return items }
             return items.filter { item in
-                (namespace == nil || item.namespace == namespace) && (trackedBy == nil || item.labels[Tracking.instanceLabel] == trackedBy)
+                (namespace == nil || item.key.namespace == namespace)
+                    && (trackedBy == nil || item.object.body.labels[Tracking.instanceLabel] == trackedBy)
             }
         }
     }
 
     /// LISTs started ahead of the render. Unused ones are cancelled when this is released.
     public final class Prefetch: Sendable {
-        let lists: [Query: Task<[Node], any Error>]
+        let lists: [Query: Task<[LiveState.Item], any Error>]
 
-        init(lists: [Query: Task<[Node], any Error>]) { self.lists = lists }
+        init(lists: [Query: Task<[LiveState.Item], any Error>]) { self.lists = lists }
 
         deinit { for task in lists.values { task.cancel() } }
 
         /// The started LIST that returns at least `query`'s items.
-        func list(covering query: Query) -> (Query, Task<[Node], any Error>)? {
+        func list(covering query: Query) -> (Query, Task<[LiveState.Item], any Error>)? {
             if let task = lists[query] { return (query, task) }
             return lists.first { $0.key.covers(query) }.map { ($0.key, $0.value) }
         }
@@ -61,14 +62,14 @@ public struct LiveStateLoader: Sendable {
     /// surface in `load`, or not at all when the render shows the LIST is not needed.
     public func prefetch(_ outline: DesiredOutline) async -> Prefetch {
         guard let queries = try? await queries(for: outline) else { return Prefetch(lists: [:]) }
-        var lists: [Query: Task<[Node], any Error>] = [:]
+        var lists: [Query: Task<[LiveState.Item], any Error>] = [:]
         for query in queries { lists[query] = start(query) }
         return Prefetch(lists: lists)
     }
 
     public func load(for desired: DesiredState, prefetched: Prefetch? = nil) async throws -> LiveState {
         let outline = desired.outline
-        let lists = try await queries(for: outline).map { query -> (Query, Task<[Node], any Error>) in
+        let lists = try await queries(for: outline).map { query -> (Query, Task<[LiveState.Item], any Error>) in
             if let (started, task) = prefetched?.list(covering: query) {
                 return (query, started == query ? task : Task { query.filter(try await task.value) })
             }
@@ -80,12 +81,13 @@ public struct LiveStateLoader: Sendable {
         let injected = outline.injectedNamespaces
         do {
             try await withTaskCancellationHandler {
-                try await withThrowingTaskGroup(of: [Node].self) { group in
+                try await withThrowingTaskGroup(of: [LiveState.Item].self) { group in
                     for (_, task) in lists { group.addTask { try await task.value } }
                     for try await items in group {
                         for item in items {
-                            if let namespace = item.namespace, !injected.contains(namespace),
-                                item.kind == "Pod" || Allowlist.workloadKinds.contains(GroupKind(group: "apps", kind: item.kind ?? "")) { continue }
+                            let key = item.key
+                            if !key.namespace.isEmpty, !injected.contains(key.namespace),
+                                (key.kind == "Pod" && key.group.isEmpty) || Allowlist.workloadKinds.contains(key.groupKind) { continue }
                             state.insert(item)
                         }
                     }
@@ -100,7 +102,8 @@ public struct LiveStateLoader: Sendable {
         return state
     }
 
-    private func start(_ query: Query) -> Task<[Node], any Error> {
+    /// One LIST, its items decoded into `LiveState.Item`s on the task that fetched them.
+    private func start(_ query: Query) -> Task<[LiveState.Item], any Error> {
         let cluster = self.cluster, pageSize = self.pageSize
         return Task {
             let selector = query.trackedBy.map { "\(Tracking.instanceLabel)=\($0)" }
@@ -108,11 +111,11 @@ public struct LiveStateLoader: Sendable {
             // Items of a LIST carry no apiVersion/kind: stamp them from the resource.
             let resource = query.resource
             let apiVersion = resource.group.isEmpty ? resource.version : "\(resource.group)/\(resource.version)"
-            return result.items.map { item in
+            return result.items.compactMap { item in
                 var item = item
                 if item.apiVersion == nil { item["apiVersion"] = .string(apiVersion) }
                 if item.kind == nil { item["kind"] = .string(resource.kind) }
-                return item
+                return LiveState.Item(item)
             }
         }
     }
