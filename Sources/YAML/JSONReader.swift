@@ -8,7 +8,7 @@ struct JSONReader {
     /// An open array or object. Mutated in place on the stack so appends never copy.
     private struct Container {
         let isObject: Bool
-        let mark: Mark
+        let mark: Mark?
         var items: [Node] = []
         var entries: [Node.Entry] = []
         var keys = DuplicateKeys()
@@ -18,6 +18,9 @@ struct JSONReader {
 
     private let source: SourceText
     private let bytes: [UInt8]
+    /// Whether values and keys get marks. API responses do not need them (nobody edits a LIST
+    /// response), and working out columns is a second pass over every byte; errors still do.
+    private let keepMarks: Bool
     private var position = 0
     private var line = 1
     private var lineStart = 0
@@ -25,8 +28,9 @@ struct JSONReader {
     private var columnOffset = 0
     private var column = 1
 
-    init(source: SourceText) {
+    init(source: SourceText, keepMarks: Bool = true) {
         self.source = source
+        self.keepMarks = keepMarks
         bytes = source.bytes
     }
 
@@ -38,7 +42,7 @@ struct JSONReader {
         while true {
             // Read one value (or open a container).
             var finished: Node?
-            let mark = currentMark()
+            let mark = keepMarks ? currentMark() : nil
             guard position < bytes.count else { throw error("unexpected end of JSON input") }
             switch bytes[position] {
             case UInt8(ascii: "{"):
@@ -104,10 +108,13 @@ struct JSONReader {
                     if peek(UInt8(ascii: ",")) {
                         position += 1
                         skipWhitespace()
+                        let keyStart = position
                         let (key, keyMark) = try readKey()
                         let earlier = stack[top].entries.lazy.map { ($0.key, $0.keyMark?.line ?? 0) }
-                        if let first = stack[top].keys.record(key, line: keyMark.line, earlier: earlier) {
-                            throw error("duplicate key \"\(key)\" (first defined at line \(first))", at: keyMark)
+                        if let first = stack[top].keys.record(key, line: keyMark?.line ?? 0, earlier: earlier) {
+                            // Without marks the first key's line is unknown; this one's is worked out now.
+                            let at = keyMark ?? markOf(keyStart)
+                            throw error("duplicate key \"\(key)\"" + (keepMarks ? " (first defined at line \(first))" : ""), at: at)
                         }
                         stack[top].key = key
                         stack[top].keyMark = keyMark
@@ -129,8 +136,8 @@ struct JSONReader {
     }
 
     /// Reads `"key"` and the following `:`, leaving the position at the member's value.
-    private mutating func readKey() throws -> (String, Mark) {
-        let mark = currentMark()
+    private mutating func readKey() throws -> (String, Mark?) {
+        let mark = keepMarks ? currentMark() : nil
         guard peek(UInt8(ascii: "\"")) else { throw unexpected("a string key") }
         let key = try readString()
         skipWhitespace()

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import YAML
 
@@ -69,6 +70,30 @@ struct JSONTests {
         #expect(diagnostic.message.contains(fragment), "\(diagnostic.message)")
         #expect(diagnostic.mark == Mark(line: line, column: column))
         #expect(diagnostic.description.hasPrefix("in.json:\(line):\(column): "))
+    }
+
+    /// API responses are read without marks; the values are the same, and an error still says
+    /// where it is.
+    @Test(arguments: errors)
+    func withoutMarksErrorsStillCarryLineAndColumn(text: String, fragment: String, line: Int, column: Int) throws {
+        do {
+            _ = try Node(json: Array(text.utf8), file: "in.json", marks: false)
+            Issue.record("no error for \(text)")
+        } catch let diagnostic as Diagnostic {
+            // Without marks, where a duplicate key was first defined is not known.
+            let expected = fragment.replacingOccurrences(of: " (first defined at line 1)", with: "")
+            #expect(diagnostic.message.contains(expected), "\(diagnostic.message)")
+            #expect(diagnostic.mark == Mark(line: line, column: column))
+        }
+    }
+
+    @Test func withoutMarksTheValueIsTheSameAndUnmarked() throws {
+        let text = "{\n  \"a\": [1, {\"k\": \"v\"}],\n  \"b\": null\n}"
+        let marked = try Node(json: Array(text.utf8))
+        let plain = try Node(json: Array(text.utf8), marks: false)
+        #expect(plain == marked)
+        #expect(plain.mark == nil && plain["a"]?.mark == nil && plain.entries?.first?.keyMark == nil)
+        #expect(throws: Diagnostic.self) { try Node(json: Array("{\"a\": 1, \"a\": 2}".utf8), marks: false) }
     }
 
     @Test func invalidUTF8IsRejected() {

@@ -218,7 +218,7 @@ public final class KubeClient: Sendable {
     /// Decodes a JSON response body into a Node.
     func decode(_ response: HTTPResponse, verb: String, object: String?) throws -> Node {
         do {
-            return try Node(json: response.body, file: "\(verb) \(object ?? "") response")
+            return try Node(json: response.body, file: "\(verb) \(object ?? "") response", marks: false)
         } catch {
             throw KubeError(code: response.status, message: "response is not JSON: \(error)", verb: verb, object: object)
         }

@@ -192,7 +192,7 @@ final class WatchSession: @unchecked Sendable {
     /// Handles one line; false when the stream must stop.
     private func handle(_ line: [UInt8]) -> Bool {
         // A non-watch answer (an error Status) is not an event: it is decoded from `raw` later.
-        guard let event = try? Node(json: line), let type = event["type"]?.string, let object = event["object"] else { return true }
+        guard let event = try? Node(json: line, marks: false), let type = event["type"]?.string, let object = event["object"] else { return true }
         let rv = object[path: ["metadata", "resourceVersion"]]?.string
         switch type {
         case "ADDED", "MODIFIED", "DELETED":
