@@ -9,18 +9,16 @@ struct Workload {
     struct Kind {
         var kind: String
         var apiVersion: String
-        var group: String
-        var version: String
-        var resource: String
+        /// The kind's bundle directory, named after its resource (`virtualservices`).
         var directory: String
     }
 
     static let kinds: [Kind] = [
-        Kind(kind: "DestinationRule", apiVersion: "networking.istio.io/v1", group: "networking.istio.io", version: "v1", resource: "destinationrules", directory: "destinationrules"),
-        Kind(kind: "VirtualService", apiVersion: "networking.istio.io/v1", group: "networking.istio.io", version: "v1", resource: "virtualservices", directory: "virtualservices"),
-        Kind(kind: "PeerAuthentication", apiVersion: "security.istio.io/v1", group: "security.istio.io", version: "v1", resource: "peerauthentications", directory: "peerauthentications"),
-        Kind(kind: "AuthorizationPolicy", apiVersion: "security.istio.io/v1", group: "security.istio.io", version: "v1", resource: "authorizationpolicies", directory: "authorizationpolicies"),
-        Kind(kind: "NetworkPolicy", apiVersion: "networking.k8s.io/v1", group: "networking.k8s.io", version: "v1", resource: "networkpolicies", directory: "networkpolicies"),
+        Kind(kind: "DestinationRule", apiVersion: "networking.istio.io/v1", directory: "destinationrules"),
+        Kind(kind: "VirtualService", apiVersion: "networking.istio.io/v1", directory: "virtualservices"),
+        Kind(kind: "PeerAuthentication", apiVersion: "security.istio.io/v1", directory: "peerauthentications"),
+        Kind(kind: "AuthorizationPolicy", apiVersion: "security.istio.io/v1", directory: "authorizationpolicies"),
+        Kind(kind: "NetworkPolicy", apiVersion: "networking.k8s.io/v1", directory: "networkpolicies"),
     ]
 
     struct Object {

@@ -131,8 +131,6 @@ struct Benchmark {
         var floor: [FloorRun] = []
         for i in 1...options.repeats {
             server.clearRequests()
-            let before = selfCPU()
-            _ = before
             floor.append(try ListFloor.inProcess(queries, server: server, token: "test-token"))
             log("LIST floor (libcurl, 8 in flight) \(i)/\(options.repeats): \(format(floor.last!.wall)), \(floor.last!.pages) pages, \(formatBytes(floor.last!.bytes))")
         }

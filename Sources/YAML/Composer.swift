@@ -36,7 +36,7 @@ struct Composer {
 
         /// Notes a written key; returns the line of an earlier identical key.
         mutating func recordKey(_ key: String, line: Int) -> Int? {
-            keys.record(key, line: line, earlier: entries.lazy.map { ($0.key, $0.keyMark?.line ?? 0) })
+            keys.record(key, line: line, earlier: entries)
         }
     }
 

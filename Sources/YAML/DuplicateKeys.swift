@@ -4,18 +4,14 @@
 struct DuplicateKeys {
     private var lines: [String: Int]?
 
-    /// Notes `key` at `line`; returns the line of an identical key among `earlier` (the keys
-    /// recorded so far, in order, with their lines).
-    mutating func record<Earlier: Sequence<(String, Int)>>(_ key: String, line: Int, earlier: Earlier) -> Int? {
+    /// Notes `key` at `line`; returns the line of an identical key among `earlier`, the mapping's
+    /// entries so far (0 when that key has no mark).
+    mutating func record(_ key: String, line: Int, earlier: [Node.Entry]) -> Int? {
         if lines == nil {
-            var count = 0
-            for (other, otherLine) in earlier {
-                if other == key { return otherLine }
-                count += 1
-            }
-            guard count >= 16 else { return nil }
+            for entry in earlier where entry.key == key { return entry.keyMark?.line ?? 0 }
+            guard earlier.count >= 16 else { return nil }
             var index: [String: Int] = [:]
-            for (other, otherLine) in earlier { index[other] = otherLine }
+            for entry in earlier { index[entry.key] = entry.keyMark?.line ?? 0 }
             lines = index
         }
         return lines!.updateValue(line, forKey: key)

@@ -110,7 +110,7 @@ struct JSONReader {
                         skipWhitespace()
                         let keyStart = position
                         let (key, keyMark) = try readKey()
-                        let earlier = stack[top].entries.lazy.map { ($0.key, $0.keyMark?.line ?? 0) }
+                        let earlier = stack[top].entries
                         if let first = stack[top].keys.record(key, line: keyMark?.line ?? 0, earlier: earlier) {
                             // Without marks the first key's line is unknown; this one's is worked out now.
                             let at = keyMark ?? markOf(keyStart)

@@ -4,14 +4,9 @@
 extension Node {
     /// Fast hand-written JSON parser (UTF-8 bytes) into Node with marks; integers that fit Int -> .int,
     /// others -> .float; throws Diagnostic with line:col on bad JSON. Duplicate object keys are
-    /// rejected like duplicate YAML keys.
-    public init(json bytes: [UInt8], file: String = "<json>") throws {
-        try self.init(json: bytes, file: file, marks: true)
-    }
-
-    /// `marks: false` leaves every mark nil (errors still name line and column): for API
-    /// responses, which are large and never shown as source.
-    public init(json bytes: [UInt8], file: String = "<json>", marks: Bool) throws {
+    /// rejected like duplicate YAML keys. `marks: false` leaves every mark nil (errors still name
+    /// line and column): for API responses, which are large and never shown as source.
+    public init(json bytes: [UInt8], file: String = "<json>", marks: Bool = true) throws {
         let source = SourceText(file: file, bytes: bytes)
         try source.validateUTF8()
         var reader = JSONReader(source: source, keepMarks: marks)

@@ -1,4 +1,5 @@
 import Foundation
+import Git
 import Kube
 import KubeTestServer
 import ReconcileCLI
@@ -35,6 +36,12 @@ final class EngineHarness: @unchecked Sendable {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     func example(_ name: String) -> String { EngineHarness.root.appendingPathComponent("examples/\(name)").path }
+
+    /// An example's desired state, rendered as `reconcile` renders the directory.
+    func desiredState(of name: String) throws -> DesiredState {
+        let files = try DirectoryReader.files(at: example(name), include: SourceFile.isCandidate).map { SourceFile(path: $0.path, bytes: $0.bytes) }
+        return try Renderer(defaultInstance: name).render(files)
+    }
 
     /// A writable copy of an example (without its snapshot), for scenarios that edit the repo.
     func copy(example name: String) throws -> String {

@@ -74,7 +74,7 @@ import Glibc
 
         // Half-way: what came before ratings in the plan's order is applied, ratings and what
         // follows it are not, and nothing was deleted (prunes come last).
-        let desired = try desiredObjects(repo)
+        let desired = try harness.desiredState(of: "bookinfo").objects
         let applied = desired.filter { isApplied($0, harness) }
         let missing = desired.filter { !isApplied($0, harness) }
         #expect(!applied.isEmpty && !missing.isEmpty, "a partial state: applied \(applied.map(\.key.shortDescription)), not applied \(missing.map(\.key.shortDescription))")
@@ -116,17 +116,6 @@ import Glibc
     // MARK: - Helpers
 
     private func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
-
-    /// The example's desired objects, rendered as reconcile renders them.
-    private func desiredObjects(_ repo: String) throws -> [ManifestObject] {
-        var files: [SourceFile] = []
-        let enumerator = FileManager.default.enumerator(atPath: repo)
-        while let relative = enumerator?.nextObject() as? String {
-            guard SourceFile.isCandidate(relative), let data = FileManager.default.contents(atPath: repo + "/" + relative) else { continue }
-            files.append(SourceFile(path: relative, bytes: [UInt8](data)))
-        }
-        return try Renderer(defaultInstance: "bookinfo").render(files).objects
-    }
 
     /// Applied = present with every desired field (tracking labels included).
     private func isApplied(_ object: ManifestObject, _ harness: EngineHarness) -> Bool {

@@ -1,5 +1,4 @@
 import Foundation
-import Git
 import Kube
 import KubeTestServer
 import ReconcileCore
@@ -31,9 +30,7 @@ import YAML
     func setUp() throws -> (EngineHarness, DesiredState) {
         let harness = try EngineHarness()
         try harness.seed(snapshotOf: "aks-pets")
-        let files = try DirectoryReader.files(at: harness.example("aks-pets"), include: SourceFile.isCandidate)
-            .filter { $0.path != "live-snapshot.yaml" }.map { SourceFile(path: $0.path, bytes: $0.bytes) }
-        return (harness, try Renderer(defaultInstance: "aks-pets").render(files))
+        return (harness, try harness.desiredState(of: "aks-pets"))
     }
 
     @Test func rightGuessMakesExactlyTheSameRequests() async throws {

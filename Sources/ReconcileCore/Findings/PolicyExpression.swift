@@ -230,10 +230,10 @@ public indirect enum PolicyExpression: Sendable, Equatable {
         return current
     }
 
-    /// Substitutes `{{ }}` in a condition operand: a string that is exactly one expression becomes
-    /// that value (of any type); expressions inside longer text are replaced by their text.
-    /// A condition's key or value with its `{{ }}` expressions parsed once, when the policy is
-    /// loaded, instead of for every object the policy sees. Evaluates exactly as `resolve`.
+    /// A condition operand (key or value) with its `{{ }}` expressions parsed once, when the policy
+    /// is loaded, instead of for every object the policy sees. Evaluating substitutes them: a
+    /// string that is exactly one expression becomes that value (of any type); expressions inside
+    /// longer text are replaced by their text.
     indirect enum Template: Sendable {
         case constant(Node)
         case expression(PolicyExpression?)

@@ -96,9 +96,7 @@ enum PolicyPattern {
 
     /// `*` any run of characters, `?` exactly one.
     static func wildcard(_ pattern: String, _ text: String) -> Bool {
-        if pattern == "*" { return true }
-        if !pattern.utf8.contains(where: { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") }) { return pattern == text }
-        return Wildcard.matches(Array(pattern), Array(text))
+        Wildcard.matches(pattern, text)
     }
 
     private static func anchor(_ key: String, _ prefix: String) -> String? {

@@ -51,11 +51,11 @@ public struct Planner: Sendable {
             return ObjectOutcome(change: change)
         }
         if let owner = current.trackingInstance, owner != desired.instance {
-            let finding = (Finding(
+            let finding = Finding(
                 code: "RC1001", severity: .error,
                 message: "\(object.key.shortDescription) is already managed by reconcile instance \"\(owner)\"; it is not taken over",
                 object: object.key, source: object.source,
-                hint: "remove it from one of the two config repositories, or give both the same name: in reconcile.yaml"))
+                hint: "remove it from one of the two config repositories, or give both the same name: in reconcile.yaml")
             var change = PlannedChange(key: object.key, apiVersion: object.apiVersion, action: .update, bundle: object.bundle, source: object.source, diff: "")
             change.blocked = "managed by instance \"\(owner)\""
             change.liveBody = current.body

@@ -29,11 +29,7 @@ struct PathPattern: Sendable {
             for skip in 0...path.count where glob(rest, Array(path.dropFirst(skip))) { return true }
             return false
         }
-        guard let first = path.first, segment(Array(head), Array(first)) else { return false }
+        guard let first = path.first, Wildcard.matches(head, first) else { return false }
         return glob(Array(pattern.dropFirst()), Array(path.dropFirst()))
-    }
-
-    private static func segment(_ p: [Character], _ s: [Character]) -> Bool {
-        Wildcard.matches(p, s)
     }
 }

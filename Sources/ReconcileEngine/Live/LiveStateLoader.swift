@@ -108,15 +108,7 @@ public struct LiveStateLoader: Sendable {
         return Task {
             let selector = query.trackedBy.map { "\(Tracking.instanceLabel)=\($0)" }
             let result = try await cluster.list(query.resource, namespace: query.namespace, labelSelector: selector, limit: pageSize)
-            // Items of a LIST carry no apiVersion/kind: stamp them from the resource.
-            let resource = query.resource
-            let apiVersion = resource.group.isEmpty ? resource.version : "\(resource.group)/\(resource.version)"
-            return result.items.compactMap { item in
-                var item = item
-                if item.apiVersion == nil { item["apiVersion"] = .string(apiVersion) }
-                if item.kind == nil { item["kind"] = .string(resource.kind) }
-                return LiveState.Item(item)
-            }
+            return result.items.compactMap(LiveState.Item.init)
         }
     }
 
