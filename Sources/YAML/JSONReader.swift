@@ -254,10 +254,18 @@ struct JSONReader {
             if peek(UInt8(ascii: "+")) || peek(UInt8(ascii: "-")) { position += 1 }
             guard readDigits() else { throw unexpected("a digit in the exponent") }
         }
-        let text = String(decoding: bytes[start..<position], as: UTF8.self)
-        if integral, let int = Int(text) { return .int(int) }
-        guard let double = Double(text) else { throw error("invalid number \(text)", at: markOf(start)) }
-        return .float(double)
+        guard let value = Self.number(bytes[start..<position], integral: integral) else {
+            throw error("invalid number \(String(decoding: bytes[start..<position], as: UTF8.self))", at: markOf(start))
+        }
+        return value
+    }
+
+    /// The value of a number's text (already checked against the JSON grammar): integers that fit
+    /// `Int` are `.int`, everything else `.float`. Shared with `JSONView`, which reads numbers in place.
+    static func number(_ text: some Collection<UInt8>, integral: Bool) -> Node.Value? {
+        let string = String(decoding: text, as: UTF8.self)
+        if integral, let int = Int(string) { return .int(int) }
+        return Double(string).map(Node.Value.float)
     }
 
     private mutating func readDigits() -> Bool {

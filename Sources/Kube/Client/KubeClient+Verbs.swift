@@ -48,7 +48,7 @@ extension KubeClient {
         let object = resource.kind + (namespace.map { " in \($0)" } ?? "")
         var restarted = false
         listing: while true {
-            var items: [Node] = []
+            var items: [JSONView] = []
             var pages = 0
             var token: String?
             var resourceVersion = ""
@@ -66,20 +66,14 @@ extension KubeClient {
                     restarted = true
                     continue listing
                 }
-                let page = try decode(response, verb: "list", object: object)
+                let page = try index(response, verb: "list", object: object)
                 pages += 1
-                items.append(contentsOf: page["items"]?.sequence ?? [])
+                if let pageItems = page["items"] { items.append(contentsOf: pageItems.elements) }
                 if pages == 1 { resourceVersion = page[path: ["metadata", "resourceVersion"]]?.string ?? "" }
                 token = page[path: ["metadata", "continue"]]?.string.flatMap { $0.isEmpty ? nil : $0 }
             } while token != nil
-            // Items in a LIST carry no apiVersion/kind in some servers' built-in lists: fill them in.
-            let filled = items.map { item -> Node in
-                var item = item
-                if item["apiVersion"] == nil { item["apiVersion"] = .string(resource.apiVersion) }
-                if item["kind"] == nil { item["kind"] = .string(resource.kind) }
-                return item
-            }
-            return ListResult(items: filled, resourceVersion: resourceVersion, pages: pages)
+            return ListResult(rawItems: items, itemAPIVersion: resource.apiVersion, itemKind: resource.kind,
+                              resourceVersion: resourceVersion, pages: pages)
         }
     }
 

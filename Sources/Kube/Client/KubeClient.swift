@@ -223,4 +223,13 @@ public final class KubeClient: Sendable {
             throw KubeError(code: response.status, message: "response is not JSON: \(error)", verb: verb, object: object)
         }
     }
+
+    /// Indexes a JSON response body to be read in place (LIST pages, see `ListResult`).
+    func index(_ response: HTTPResponse, verb: String, object: String?) throws -> JSONView {
+        do {
+            return try JSONTape(json: response.body, file: "\(verb) \(object ?? "") response").root
+        } catch {
+            throw KubeError(code: response.status, message: "response is not JSON: \(error)", verb: verb, object: object)
+        }
+    }
 }

@@ -25,7 +25,7 @@ public enum Tracking {
     }
 
     /// The instance that tracks a live object, if any reconcile instance does.
-    public static func instance(of object: Node) -> String? {
+    public static func instance<Tree: FieldTree>(of object: Tree) -> String? {
         // Read in place (not through `labels`): the planner asks this of every live object.
         guard let labels = object["metadata"]?["labels"], labels[managedByLabel]?.string == managedByValue else { return nil }
         return labels[instanceLabel]?.string

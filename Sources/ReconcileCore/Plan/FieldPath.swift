@@ -85,8 +85,8 @@ public struct FieldSet: Sendable {
 
     /// The raw `fieldsV1` of `manager`'s Apply entries: only these are read by the compare, which
     /// asks this of every live object.
-    static func appliedFieldsV1(by manager: String, in object: Node) -> [Node] {
-        (object["metadata"]?["managedFields"]?.sequence ?? []).compactMap { entry in
+    static func appliedFieldsV1<Tree: FieldTree>(by manager: String, in object: Tree) -> [Tree] {
+        (object["metadata"]?["managedFields"]?.fieldItems ?? []).compactMap { entry in
             guard entry["manager"]?.string == manager, entry["operation"]?.string == "Apply" else { return nil }
             return entry["fieldsV1"]
         }
@@ -110,20 +110,6 @@ extension Node {
             node = current.child(at: element)
         }
         return node
-    }
-
-    /// The value one path element below this one, or nil.
-    func child(at element: FieldPath.Element) -> Node? {
-        switch element {
-        case .field(let name): return self[name]
-        case .index(let i):
-            guard let items = sequence, i < items.count else { return nil }
-            return items[i]
-        case .key(let fields):
-            return sequence?.first { item in fields.allSatisfy { item[$0.key]?.scalarText == $0.value } }
-        case .value(let v):
-            return sequence?.first { $0.scalarText == v }
-        }
     }
 
     /// Removes the value at a field path (list items by key or value, fields by name).

@@ -1,4 +1,5 @@
 public import YAML
+import Foundation
 
 /// The cluster as the planner sees it: managed-kind objects keyed by identity, plus the
 /// namespaces, workloads and pods that decide restarts. Built from LIST responses in a live plan
@@ -48,16 +49,33 @@ public struct LiveState: Sendable {
         /// Nil for an object without apiVersion, kind or name.
         public init?(_ body: Node) {
             guard let apiVersion = body.apiVersion, let kind = body.kind, let name = body.name else { return nil }
-            let (group, _) = splitAPIVersion(apiVersion)
-            let key = ObjectKey(group: group, kind: kind, namespace: body.namespace ?? "", name: name)
-            if group.isEmpty && kind == "Namespace" {
-                role = .namespace
-            } else if Allowlist.entry(for: key.groupKind) != nil {
-                role = .managed
-            } else {
-                role = .context
-            }
+            let key = Self.key(apiVersion: apiVersion, kind: kind, namespace: body.namespace, name: name)
+            role = Self.role(of: key)
             object = LiveObject(key: key, apiVersion: apiVersion, body: body)
+        }
+
+        /// An item of a LIST page read in place, `listAPIVersion` and `listKind` standing in for
+        /// the `apiVersion` and `kind` it leaves out. Objects of managed kinds stay in the page
+        /// until something needs their tree (most never do); namespaces and context objects are
+        /// decoded now, on the task that read the page. Nil as `init(_ body:)`.
+        public init?(json: JSONView, listAPIVersion: String, listKind: String) {
+            let apiVersion = json["apiVersion"].map(\.string) ?? listAPIVersion
+            let kind = json["kind"].map(\.string) ?? listKind
+            let metadata = json["metadata"]
+            guard let apiVersion, let kind, let name = metadata?["name"]?.string else { return nil }
+            let key = Self.key(apiVersion: apiVersion, kind: kind, namespace: metadata?["namespace"]?.string, name: name)
+            role = Self.role(of: key)
+            object = role == .managed ? LiveObject(key: key, apiVersion: apiVersion, json: json, kind: kind)
+                : LiveObject(key: key, apiVersion: apiVersion, body: LiveObject.decode(json, apiVersion: apiVersion, kind: kind))
+        }
+
+        private static func key(apiVersion: String, kind: String, namespace: String?, name: String) -> ObjectKey {
+            ObjectKey(group: splitAPIVersion(apiVersion).group, kind: kind, namespace: namespace ?? "", name: name)
+        }
+
+        private static func role(of key: ObjectKey) -> Role {
+            if key.group.isEmpty && key.kind == "Namespace" { return .namespace }
+            return Allowlist.entry(for: key.groupKind) != nil ? .managed : .context
         }
     }
 
@@ -73,18 +91,68 @@ public struct LiveState: Sendable {
 public struct LiveObject: Sendable {
     public let key: ObjectKey
     public let apiVersion: String
-    public let body: Node
     /// The reconcile instance that manages the object (read once: the planner asks for every object).
     public let trackingInstance: String?
+    /// The object as its LIST page has it, when it was read from one: the planner compares it in
+    /// place and decodes `body` only when it differs from git.
+    public let json: JSONView?
+    private let tree: Tree
 
     public init(key: ObjectKey, apiVersion: String, body: Node) {
         self.key = key
         self.apiVersion = apiVersion
-        self.body = body
+        json = nil
+        tree = Tree(body)
         trackingInstance = Tracking.instance(of: body)
     }
 
-    public var resourceVersion: String? { body[path: ["metadata", "resourceVersion"]]?.string }
+    init(key: ObjectKey, apiVersion: String, json: JSONView, kind: String) {
+        self.key = key
+        self.apiVersion = apiVersion
+        self.json = json
+        tree = Tree { LiveObject.decode(json, apiVersion: apiVersion, kind: kind) }
+        trackingInstance = json.withCursor { Tracking.instance(of: $0) }
+    }
+
+    /// The whole object, with `apiVersion` and `kind`.
+    public var body: Node { tree.node }
+
+    public var resourceVersion: String? {
+        json.map { $0[path: ["metadata", "resourceVersion"]]?.string } ?? body[path: ["metadata", "resourceVersion"]]?.string
+    }
+
+    /// A label's value, read without decoding the object.
+    public func label(_ name: String) -> String? {
+        json.map { $0[path: ["metadata", "labels", name]]?.string } ?? body.labels[name]
+    }
+
+    /// A LIST item as a tree, with the `apiVersion` and `kind` a built-in LIST leaves out.
+    static func decode(_ json: JSONView, apiVersion: String, kind: String) -> Node {
+        var node = json.node
+        if node["apiVersion"] == nil { node["apiVersion"] = .string(apiVersion) }
+        if node["kind"] == nil { node["kind"] = .string(kind) }
+        return node
+    }
+
+    /// The tree, decoded at most once, from whichever thread asks first.
+    private final class Tree: @unchecked Sendable {
+        private let lock = NSLock()
+        private var decoded: Node?
+        private var decode: (@Sendable () -> Node)?
+
+        init(_ node: Node) { decoded = node }
+        init(_ decode: @escaping @Sendable () -> Node) { self.decode = decode }
+
+        var node: Node {
+            lock.lock()
+            defer { lock.unlock() }
+            if let decoded { return decoded }
+            let node = decode!()
+            decoded = node
+            decode = nil
+            return node
+        }
+    }
 }
 
 extension LiveState {

@@ -12,11 +12,16 @@ public enum OwnedFieldCompare {
         public var isUnchanged: Bool { changed.isEmpty && removed.isEmpty }
     }
 
-    public static func compare(desired: Node, live: Node, manager: String = Tracking.fieldManager) -> Result {
+    /// `live` is a decoded tree or a LIST item read in place; both give the same result.
+    /// `typeMetaMatched`: the caller matched `live` to `desired` by group, kind and name and
+    /// compares in desired's version, so the top-level `apiVersion` and `kind` are not compared
+    /// (items of built-in LISTs leave them out).
+    public static func compare<Live: FieldTree>(desired: Node, live: Live, manager: String = Tracking.fieldManager,
+                                                typeMetaMatched: Bool = false) -> Result {
         // One path buffer for the whole walk: a FieldPath is only built for a field that changed.
         var path: [FieldPath.Element] = []
         var changed: [FieldPath] = []
-        subset(desired, live, path: &path, changed: &changed)
+        subset(desired, live, path: &path, changed: &changed, skippingTypeMeta: typeMetaMatched)
         var removed: [FieldPath] = []
         for owned in FieldSet.appliedFieldsV1(by: manager, in: live) {
             removals(owned: owned, desired: desired, live: live, path: &path, into: &removed)
@@ -25,46 +30,49 @@ public enum OwnedFieldCompare {
     }
 
     /// Whether every field of `desired` is present with the same value in `live`.
-    public static func isSubset(_ desired: Node, of live: Node) -> Bool {
+    public static func isSubset<Live: FieldTree>(_ desired: Node, of live: Live) -> Bool {
         var path: [FieldPath.Element] = []
         var changed: [FieldPath] = []
         subset(desired, live, path: &path, changed: &changed)
         return changed.isEmpty
     }
 
-    private static func subset(_ desired: Node, _ live: Node?, path: inout [FieldPath.Element], changed: inout [FieldPath]) {
+    private static func subset<Live: FieldTree>(_ desired: Node, _ live: Live?, path: inout [FieldPath.Element], changed: inout [FieldPath],
+                                                skippingTypeMeta: Bool = false) {
         guard let live else { changed.append(FieldPath(path)); return }
-        switch (desired.value, live.value) {
-        case (.mapping(let entries), .mapping):
+        switch desired.value {
+        case .mapping(let entries) where live.isMapping:
             for entry in entries {
+                if skippingTypeMeta && (entry.key == "apiVersion" || entry.key == "kind") { continue }
                 let liveValue = live[entry.key]
                 if entry.value.isNull, liveValue == nil { continue }
                 path.append(.field(entry.key))
                 subset(entry.value, liveValue, path: &path, changed: &changed)
                 path.removeLast()
             }
-        case (.sequence(let wanted), .sequence(let have)):
+        case .sequence(let wanted):
             // Atomic lists: same length, and each item a subset of the live item at its index
             // (the server may default fields inside items, as NetworkPolicy ports' protocol).
-            guard wanted.count == have.count else { changed.append(FieldPath(path)); return }
+            guard let have = live.fieldItems, wanted.count == have.count else { changed.append(FieldPath(path)); return }
             for (index, item) in wanted.enumerated() where !isSubset(item, of: have[index]) {
                 changed.append(FieldPath(path))
                 return
             }
         default:
-            if desired != live { changed.append(FieldPath(path)) }
+            if !live.scalarEquals(desired) { changed.append(FieldPath(path)) }
         }
     }
 
     /// The leaves of an owned `fieldsV1` set that live still has and desired no longer sets,
     /// walked alongside both objects (a subtree live lacks holds no removal).
-    private static func removals(owned: Node, desired: Node?, live: Node, path: inout [FieldPath.Element], into removed: inout [FieldPath]) {
+    private static func removals<Live: FieldTree>(owned: Live, desired: Node?, live: Live, path: inout [FieldPath.Element],
+                                                  into removed: inout [FieldPath]) {
         var hasChildren = false
-        for child in owned.entries ?? [] where child.key != "." {
+        owned.forEachOwnedChild { element, child in
             hasChildren = true
-            guard let element = FieldSet.element(for: child.key), let liveChild = live.child(at: element) else { continue }
+            guard let element, let liveChild = live.child(at: element) else { return }
             path.append(element)
-            removals(owned: child.value, desired: desired?.child(at: element), live: liveChild, path: &path, into: &removed)
+            removals(owned: child, desired: desired?.child(at: element), live: liveChild, path: &path, into: &removed)
             path.removeLast()
         }
         if !hasChildren && !path.isEmpty && desired == nil { removed.append(FieldPath(path)) }

@@ -61,6 +61,11 @@ public struct Planner: Sendable {
             change.liveBody = current.body
             return ObjectOutcome(change: change, finding: finding)
         }
+        // Most objects are unchanged: judged from their LIST page, they are never decoded.
+        if let json = current.json,
+           json.withCursor({ OwnedFieldCompare.compare(desired: object.body, live: $0, typeMetaMatched: true).isUnchanged }) {
+            return ObjectOutcome()
+        }
         // Served versions of one kind are the same object: compare in the desired version.
         var liveBody = current.body
         if liveBody["apiVersion"]?.string != object.apiVersion { liveBody["apiVersion"] = .string(object.apiVersion) }

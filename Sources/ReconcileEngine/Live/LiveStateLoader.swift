@@ -38,7 +38,7 @@ public struct LiveStateLoader: Sendable {
             guard namespace != nil || trackedBy != nil else { return items }
             return items.filter { item in
                 (namespace == nil || item.key.namespace == namespace)
-                    && (trackedBy == nil || item.object.body.labels[Tracking.instanceLabel] == trackedBy)
+                    && (trackedBy == nil || item.object.label(Tracking.instanceLabel) == trackedBy)
             }
         }
     }
@@ -108,7 +108,7 @@ public struct LiveStateLoader: Sendable {
         return Task {
             let selector = query.trackedBy.map { "\(Tracking.instanceLabel)=\($0)" }
             let result = try await cluster.list(query.resource, namespace: query.namespace, labelSelector: selector, limit: pageSize)
-            return result.items.compactMap(LiveState.Item.init)
+            return result.rawItems.compactMap { LiveState.Item(json: $0, listAPIVersion: result.itemAPIVersion, listKind: result.itemKind) }
         }
     }
 

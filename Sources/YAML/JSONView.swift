@@ -1,0 +1,300 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One value of a `JSONTape`, read in place: lookups and comparisons read the tape and the
+/// document's bytes, and allocate nothing for plain (ASCII, unescaped) keys and strings. `node`
+/// decodes it into a tree when one is needed after all. Keys and strings compare as `String`s
+/// do, as in `Node`. Keeps its tape alive; `withCursor` reads it without reference counting.
+public struct JSONView: Sendable {
+    let tape: JSONTape
+    let index: Int
+
+    /// Reads this value through a `JSONCursor`, which is valid only inside `body`.
+    public func withCursor<Result>(_ body: (JSONCursor) throws -> Result) rethrows -> Result {
+        try withExtendedLifetime(tape) { try body(cursor) }
+    }
+
+    private var cursor: JSONCursor { JSONCursor(tokens: tape.tokenPointer, bytes: tape.bytePointer, index: index) }
+
+    private func view(_ cursor: JSONCursor?) -> JSONView? { cursor.map { JSONView(tape: tape, index: $0.index) } }
+
+    public var kind: JSONCursor.Kind { withCursor(\.kind) }
+    public var isObject: Bool { withCursor(\.isObject) }
+    public var isArray: Bool { withCursor(\.isArray) }
+    public var count: Int { withCursor(\.count) }
+    public var string: String? { withCursor(\.string) }
+    public var scalarText: String? { withCursor(\.scalarText) }
+    /// The value as a tree, without marks (as `Node(json:marks: false)` reads it).
+    public var node: Node { withCursor(\.node) }
+    public func scalarEquals(_ node: Node) -> Bool { withCursor { $0.scalarEquals(node) } }
+
+    /// The value of member `key` (nil when this is not an object or has no such member).
+    public subscript(key: String) -> JSONView? { view(withCursor { $0[key] }) }
+
+    /// Follows a path of keys through nested objects.
+    public subscript(path path: [String]) -> JSONView? {
+        var view: JSONView? = self
+        for key in path { view = view?[key] }
+        return view
+    }
+
+    /// An object's members in document order (empty for anything else).
+    public var members: [(key: JSONView, value: JSONView)] {
+        withCursor { cursor in cursor.members.map { (JSONView(tape: tape, index: $0.key.index), JSONView(tape: tape, index: $0.value.index)) } }
+    }
+
+    /// An array's elements in order (empty for anything else).
+    public var elements: [JSONView] {
+        withCursor { cursor in cursor.elements.map { JSONView(tape: tape, index: $0.index) } }
+    }
+}
+
+/// A value of a `JSONTape` read through plain pointers: what `JSONView` offers, without a
+/// reference to count, for loops that read many values (the plan's compare of every live
+/// object). Valid only while its tape is alive (inside `JSONView.withCursor`).
+public struct JSONCursor: @unchecked Sendable {
+    let tokens: UnsafePointer<UInt64>
+    let bytes: UnsafePointer<UInt8>
+    let index: Int
+
+    public enum Kind: Sendable { case object, array, string, number, bool, null }
+
+    private var token: UInt64 { tokens[index] }
+
+    public var kind: Kind {
+        switch Token.kind(token) {
+        case Token.object: return .object
+        case Token.array: return .array
+        case Token.string: return .string
+        case Token.number: return .number
+        case Token.true, Token.false: return .bool
+        default: return .null
+        }
+    }
+
+    public var isObject: Bool { Token.kind(token) == Token.object }
+    public var isArray: Bool { Token.kind(token) == Token.array }
+
+    /// Members of an object or elements of an array; 0 for a scalar.
+    public var count: Int { isObject || isArray ? Token.size(token) : 0 }
+
+    /// The index of the first token after the value at `index`.
+    @inline(__always) private static func skip(_ tokens: UnsafePointer<UInt64>, _ index: Int) -> Int {
+        let kind = Token.kind(tokens[index])
+        return kind == Token.object || kind == Token.array ? Token.low(tokens[index]) : index + 1
+    }
+
+    private func at(_ index: Int) -> JSONCursor { JSONCursor(tokens: tokens, bytes: bytes, index: index) }
+
+    // MARK: - Lookup
+
+    /// The value of member `key` (nil when this is not an object or has no such member).
+    public subscript(key: String) -> JSONCursor? {
+        guard isObject else { return nil }
+        var key = key
+        return key.withUTF8 { member($0) }
+    }
+
+    /// Follows a path of keys through nested objects.
+    public subscript(path path: [String]) -> JSONCursor? {
+        var cursor: JSONCursor? = self
+        for key in path { cursor = cursor?[key] }
+        return cursor
+    }
+
+    private func member(_ query: UnsafeBufferPointer<UInt8>) -> JSONCursor? {
+        let end = Token.low(token)
+        let queryIsASCII = Self.isASCII(query)
+        var i = index + 1
+        while i < end {
+            let key = tokens[i]
+            let length = Token.size(key)
+            if Token.isPlain(key) && queryIsASCII {
+                if length == query.count && Self.equal(bytes + Token.low(key), query.baseAddress, length) { return at(i + 1) }
+            } else if Self.decodeString(key, bytes: bytes) == String(decoding: query, as: UTF8.self) {
+                return at(i + 1)
+            }
+            i = Self.skip(tokens, i + 1)
+        }
+        return nil
+    }
+
+    /// An object's members in document order (empty for anything else).
+    public var members: Members { Members(cursor: self) }
+
+    /// An array's elements in order (empty for anything else).
+    public var elements: Elements { Elements(cursor: self) }
+
+    public struct Members: Sequence {
+        let cursor: JSONCursor
+
+        public struct Iterator: IteratorProtocol {
+            let cursor: JSONCursor
+            var index: Int
+            var remaining: Int
+
+            public mutating func next() -> (key: JSONCursor, value: JSONCursor)? {
+                guard remaining > 0 else { return nil }
+                remaining -= 1
+                defer { index = JSONCursor.skip(cursor.tokens, index + 1) }
+                return (cursor.at(index), cursor.at(index + 1))
+            }
+        }
+
+        public func makeIterator() -> Iterator {
+            Iterator(cursor: cursor, index: cursor.index + 1, remaining: cursor.isObject ? cursor.count : 0)
+        }
+    }
+
+    public struct Elements: Sequence {
+        let cursor: JSONCursor
+
+        public struct Iterator: IteratorProtocol {
+            let cursor: JSONCursor
+            var index: Int
+            var remaining: Int
+
+            public mutating func next() -> JSONCursor? {
+                guard remaining > 0 else { return nil }
+                remaining -= 1
+                defer { index = JSONCursor.skip(cursor.tokens, index) }
+                return cursor.at(index)
+            }
+        }
+
+        public func makeIterator() -> Iterator {
+            Iterator(cursor: cursor, index: cursor.index + 1, remaining: cursor.isArray ? cursor.count : 0)
+        }
+    }
+
+    // MARK: - Scalars
+
+    /// The string (or key) itself; nil for anything else.
+    public var string: String? {
+        Token.kind(token) == Token.string ? Self.decodeString(token, bytes: bytes) : nil
+    }
+
+    /// Whether this string has exactly the bytes of `ascii`, which must be ASCII (for keys and
+    /// values known in advance, such as `.` in `fieldsV1`); false for anything else.
+    public func isPlainString(_ ascii: StaticString) -> Bool {
+        let token = self.token
+        return Token.kind(token) == Token.string && Token.isPlain(token) && Token.size(token) == ascii.utf8CodeUnitCount
+            && Self.equal(bytes + Token.low(token), ascii.utf8Start, ascii.utf8CodeUnitCount)
+    }
+
+    /// The rest of a plain string that starts with `prefix` (ASCII); nil for anything else.
+    public func plainString(droppingPrefix prefix: StaticString) -> String? {
+        let token = self.token, count = prefix.utf8CodeUnitCount
+        guard Token.kind(token) == Token.string, Token.isPlain(token), Token.size(token) >= count,
+              Self.equal(bytes + Token.low(token), prefix.utf8Start, count) else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: bytes + Token.low(token) + count, count: Token.size(token) - count), as: UTF8.self)
+    }
+
+    /// Whether this is a scalar equal to `node`, as `Node`'s `==` compares them (`1` equals `1.0`;
+    /// strings by `String` equality). False for objects and arrays.
+    public func scalarEquals(_ node: Node) -> Bool {
+        let token = self.token
+        switch (Token.kind(token), node.value) {
+        case (Token.null, .null): return true
+        case (Token.true, .bool(let value)): return value
+        case (Token.false, .bool(let value)): return !value
+        case (Token.number, .int), (Token.number, .float): return Node(Self.decodeNumber(token, bytes: bytes)) == node
+        case (Token.string, .string(var wanted)):
+            return wanted.withUTF8 { wanted in
+                let length = Token.size(token)
+                if Token.isPlain(token) && length == wanted.count && Self.equal(bytes + Token.low(token), wanted.baseAddress, length) {
+                    return true
+                }
+                // Different bytes are still the same string when either side is not ASCII
+                // (canonical equivalence), or when escapes spell the same characters.
+                if Token.isPlain(token) && Self.isASCII(wanted) { return false }
+                return Self.decodeString(token, bytes: bytes) == String(decoding: wanted, as: UTF8.self)
+            }
+        default: return false
+        }
+    }
+
+    /// The scalar as text, as `Node.scalarText` gives it; nil for objects and arrays.
+    public var scalarText: String? {
+        let token = self.token
+        switch Token.kind(token) {
+        case Token.object, Token.array: return nil
+        case Token.string: return Self.decodeString(token, bytes: bytes)
+        case Token.number: return Node(Self.decodeNumber(token, bytes: bytes)).scalarText
+        case Token.true: return "true"
+        case Token.false: return "false"
+        default: return "null"
+        }
+    }
+
+    // MARK: - Decoding
+
+    /// The value as a tree, without marks (as `Node(json:marks: false)` reads it).
+    public var node: Node {
+        var index = self.index
+        return decode(at: &index)
+    }
+
+    private func decode(at index: inout Int) -> Node {
+        let token = tokens[index]
+        index += 1
+        switch Token.kind(token) {
+        case Token.object:
+            var entries: [Node.Entry] = []
+            entries.reserveCapacity(Token.size(token))
+            for _ in 0..<Token.size(token) {
+                let key = Self.decodeString(tokens[index], bytes: bytes)
+                index += 1
+                entries.append(Node.Entry(key: key, value: decode(at: &index)))
+            }
+            return Node(.mapping(entries))
+        case Token.array:
+            var items: [Node] = []
+            items.reserveCapacity(Token.size(token))
+            for _ in 0..<Token.size(token) { items.append(decode(at: &index)) }
+            return Node(.sequence(items))
+        case Token.string: return Node(.string(Self.decodeString(token, bytes: bytes)))
+        case Token.number: return Node(Self.decodeNumber(token, bytes: bytes))
+        case Token.true: return Node(.bool(true))
+        case Token.false: return Node(.bool(false))
+        default: return Node(.null)
+        }
+    }
+
+    /// A string token's text. Escapes are rare in API objects: those strings go through
+    /// `JSONReader`, so that escapes have one implementation.
+    static func decodeString(_ token: UInt64, bytes: UnsafePointer<UInt8>) -> String {
+        let text = UnsafeBufferPointer(start: bytes + Token.low(token), count: Token.size(token))
+        guard !Token.isPlain(token), text.contains(UInt8(ascii: "\\")) else { return String(decoding: text, as: UTF8.self) }
+        let quoted = Array(UnsafeBufferPointer(start: text.baseAddress! - 1, count: text.count + 2))
+        var reader = JSONReader(source: SourceText(file: "<json>", bytes: quoted), keepMarks: false)
+        guard let decoded = (try? reader.read())?.string else {
+            preconditionFailure("a string JSONTape accepted does not decode")
+        }
+        return decoded
+    }
+
+    private static func decodeNumber(_ token: UInt64, bytes: UnsafePointer<UInt8>) -> Node.Value {
+        let text = UnsafeBufferPointer(start: bytes + Token.low(token), count: Token.size(token))
+        let integral = !text.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
+        guard let value = JSONReader.number(text, integral: integral) else {
+            preconditionFailure("a number JSONTape accepted does not decode")
+        }
+        return value
+    }
+
+    /// Byte equality without a call for the short keys and values of API objects.
+    @inline(__always) private static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
+        guard count > 0, let b else { return true }
+        if count > 32 { return memcmp(a, b, count) == 0 }
+        for offset in 0..<count where a[offset] != b[offset] { return false }
+        return true
+    }
+
+    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        !bytes.contains { $0 >= 0x80 }
+    }
+}
