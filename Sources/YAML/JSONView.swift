@@ -21,9 +21,7 @@ public struct JSONView: Sendable {
 
     private func view(_ cursor: JSONCursor?) -> JSONView? { cursor.map { JSONView(tape: tape, index: $0.index) } }
 
-    public var kind: JSONCursor.Kind { withCursor(\.kind) }
     public var isObject: Bool { withCursor(\.isObject) }
-    public var isArray: Bool { withCursor(\.isArray) }
     public var count: Int { withCursor(\.count) }
     public var string: String? { withCursor(\.string) }
     public var scalarText: String? { withCursor(\.scalarText) }
@@ -60,20 +58,7 @@ public struct JSONCursor: @unchecked Sendable {
     let bytes: UnsafePointer<UInt8>
     let index: Int
 
-    public enum Kind: Sendable { case object, array, string, number, bool, null }
-
     private var token: UInt64 { tokens[index] }
-
-    public var kind: Kind {
-        switch Token.kind(token) {
-        case Token.object: return .object
-        case Token.array: return .array
-        case Token.string: return .string
-        case Token.number: return .number
-        case Token.true, Token.false: return .bool
-        default: return .null
-        }
-    }
 
     public var isObject: Bool { Token.kind(token) == Token.object }
     public var isArray: Bool { Token.kind(token) == Token.array }
@@ -132,41 +117,39 @@ public struct JSONCursor: @unchecked Sendable {
         let cursor: JSONCursor
 
         public struct Iterator: IteratorProtocol {
-            let cursor: JSONCursor
-            var index: Int
-            var remaining: Int
+            var values: Values
 
             public mutating func next() -> (key: JSONCursor, value: JSONCursor)? {
-                guard remaining > 0 else { return nil }
-                remaining -= 1
-                defer { index = JSONCursor.skip(cursor.tokens, index + 1) }
-                return (cursor.at(index), cursor.at(index + 1))
+                guard let key = values.next(), let value = values.next() else { return nil }
+                return (key, value)
             }
         }
 
         public func makeIterator() -> Iterator {
-            Iterator(cursor: cursor, index: cursor.index + 1, remaining: cursor.isObject ? cursor.count : 0)
+            // An object's tokens are its keys and values, alternating.
+            Iterator(values: Values(cursor: cursor, index: cursor.index + 1, remaining: cursor.isObject ? 2 * cursor.count : 0))
         }
     }
 
     public struct Elements: Sequence {
         let cursor: JSONCursor
 
-        public struct Iterator: IteratorProtocol {
-            let cursor: JSONCursor
-            var index: Int
-            var remaining: Int
-
-            public mutating func next() -> JSONCursor? {
-                guard remaining > 0 else { return nil }
-                remaining -= 1
-                defer { index = JSONCursor.skip(cursor.tokens, index) }
-                return cursor.at(index)
-            }
+        public func makeIterator() -> Values {
+            Values(cursor: cursor, index: cursor.index + 1, remaining: cursor.isArray ? cursor.count : 0)
         }
+    }
 
-        public func makeIterator() -> Iterator {
-            Iterator(cursor: cursor, index: cursor.index + 1, remaining: cursor.isArray ? cursor.count : 0)
+    /// Consecutive values inside a container, each skipped whole to reach the next.
+    public struct Values: IteratorProtocol {
+        let cursor: JSONCursor
+        var index: Int
+        var remaining: Int
+
+        public mutating func next() -> JSONCursor? {
+            guard remaining > 0 else { return nil }
+            remaining -= 1
+            defer { index = JSONCursor.skip(cursor.tokens, index) }
+            return cursor.at(index)
         }
     }
 

@@ -217,17 +217,19 @@ public final class KubeClient: Sendable {
 
     /// Decodes a JSON response body into a Node.
     func decode(_ response: HTTPResponse, verb: String, object: String?) throws -> Node {
-        do {
-            return try Node(json: response.body, file: "\(verb) \(object ?? "") response", marks: false)
-        } catch {
-            throw KubeError(code: response.status, message: "response is not JSON: \(error)", verb: verb, object: object)
-        }
+        try read(response, verb: verb, object: object) { try Node(json: $0, file: $1, marks: false) }
     }
 
     /// Indexes a JSON response body to be read in place (LIST pages, see `ListResult`).
     func index(_ response: HTTPResponse, verb: String, object: String?) throws -> JSONView {
+        try read(response, verb: verb, object: object) { try JSONTape(json: $0, file: $1).root }
+    }
+
+    /// A response body read by `reader`, a body that is not JSON reported as the call's error.
+    private func read<Value>(_ response: HTTPResponse, verb: String, object: String?,
+                             _ reader: ([UInt8], String) throws -> Value) throws -> Value {
         do {
-            return try JSONTape(json: response.body, file: "\(verb) \(object ?? "") response").root
+            return try reader(response.body, "\(verb) \(object ?? "") response")
         } catch {
             throw KubeError(code: response.status, message: "response is not JSON: \(error)", verb: verb, object: object)
         }

@@ -55,18 +55,19 @@ public struct LiveState: Sendable {
         }
 
         /// An item of a LIST page read in place, `listAPIVersion` and `listKind` standing in for
-        /// the `apiVersion` and `kind` it leaves out. Objects of managed kinds stay in the page
-        /// until something needs their tree (most never do); namespaces and context objects are
-        /// decoded now, on the task that read the page. Nil as `init(_ body:)`.
-        public init?(json: JSONView, listAPIVersion: String, listKind: String) {
+        /// the `apiVersion` and `kind` it leaves out, and `decode` making its tree with them
+        /// (`ListResult.decode`). Objects of managed kinds stay in the page until something needs
+        /// their tree (most never do); namespaces and context objects are decoded now, on the
+        /// task that read the page. Nil as `init(_ body:)`.
+        public init?(json: JSONView, listAPIVersion: String, listKind: String, decode: @escaping @Sendable (JSONView) -> Node) {
             let apiVersion = json["apiVersion"].map(\.string) ?? listAPIVersion
             let kind = json["kind"].map(\.string) ?? listKind
             let metadata = json["metadata"]
             guard let apiVersion, let kind, let name = metadata?["name"]?.string else { return nil }
             let key = Self.key(apiVersion: apiVersion, kind: kind, namespace: metadata?["namespace"]?.string, name: name)
             role = Self.role(of: key)
-            object = role == .managed ? LiveObject(key: key, apiVersion: apiVersion, json: json, kind: kind)
-                : LiveObject(key: key, apiVersion: apiVersion, body: LiveObject.decode(json, apiVersion: apiVersion, kind: kind))
+            object = role == .managed ? LiveObject(key: key, apiVersion: apiVersion, json: json, decode: decode)
+                : LiveObject(key: key, apiVersion: apiVersion, body: decode(json))
         }
 
         private static func key(apiVersion: String, kind: String, namespace: String?, name: String) -> ObjectKey {
@@ -106,11 +107,11 @@ public struct LiveObject: Sendable {
         trackingInstance = Tracking.instance(of: body)
     }
 
-    init(key: ObjectKey, apiVersion: String, json: JSONView, kind: String) {
+    init(key: ObjectKey, apiVersion: String, json: JSONView, decode: @escaping @Sendable (JSONView) -> Node) {
         self.key = key
         self.apiVersion = apiVersion
         self.json = json
-        tree = Tree { LiveObject.decode(json, apiVersion: apiVersion, kind: kind) }
+        tree = Tree { decode(json) }
         trackingInstance = json.withCursor { Tracking.instance(of: $0) }
     }
 
@@ -124,14 +125,6 @@ public struct LiveObject: Sendable {
     /// A label's value, read without decoding the object.
     public func label(_ name: String) -> String? {
         json.map { $0[path: ["metadata", "labels", name]]?.string } ?? body.labels[name]
-    }
-
-    /// A LIST item as a tree, with the `apiVersion` and `kind` a built-in LIST leaves out.
-    static func decode(_ json: JSONView, apiVersion: String, kind: String) -> Node {
-        var node = json.node
-        if node["apiVersion"] == nil { node["apiVersion"] = .string(apiVersion) }
-        if node["kind"] == nil { node["kind"] = .string(kind) }
-        return node
     }
 
     /// The tree, decoded at most once, from whichever thread asks first.

@@ -61,16 +61,15 @@ public struct Planner: Sendable {
             change.liveBody = current.body
             return ObjectOutcome(change: change, finding: finding)
         }
-        // Most objects are unchanged: judged from their LIST page, they are never decoded.
-        if let json = current.json,
-           json.withCursor({ OwnedFieldCompare.compare(desired: object.body, live: $0, typeMetaMatched: true).isUnchanged }) {
-            return ObjectOutcome()
-        }
-        // Served versions of one kind are the same object: compare in the desired version.
+        // Matched by identity, so apiVersion and kind are not compared (served versions of one
+        // kind are the same object). Most objects are unchanged: an object read from a LIST page
+        // is judged there and, when it is, never decoded.
+        let result = current.json?.withCursor { OwnedFieldCompare.compare(desired: object.body, live: $0, typeMetaMatched: true) }
+            ?? OwnedFieldCompare.compare(desired: object.body, live: current.body, typeMetaMatched: true)
+        if result.isUnchanged { return ObjectOutcome() }
+        // The diff is shown in the desired version.
         var liveBody = current.body
         if liveBody["apiVersion"]?.string != object.apiVersion { liveBody["apiVersion"] = .string(object.apiVersion) }
-        let result = OwnedFieldCompare.compare(desired: object.body, live: liveBody)
-        if result.isUnchanged { return ObjectOutcome() }
         let predicted = OwnedFieldCompare.predictApply(desired: object.body, live: liveBody, removed: result.removed)
         var change = PlannedChange(key: object.key, apiVersion: object.apiVersion, action: .update, bundle: object.bundle,
                                    source: object.source, diff: diff(old: liveBody, new: predicted, key: object.key))

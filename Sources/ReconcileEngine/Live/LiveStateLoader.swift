@@ -108,7 +108,9 @@ public struct LiveStateLoader: Sendable {
         return Task {
             let selector = query.trackedBy.map { "\(Tracking.instanceLabel)=\($0)" }
             let result = try await cluster.list(query.resource, namespace: query.namespace, labelSelector: selector, limit: pageSize)
-            return result.rawItems.compactMap { LiveState.Item(json: $0, listAPIVersion: result.itemAPIVersion, listKind: result.itemKind) }
+            return result.rawItems.compactMap {
+                LiveState.Item(json: $0, listAPIVersion: result.itemAPIVersion, listKind: result.itemKind, decode: result.decode)
+            }
         }
     }
 
