@@ -14,6 +14,12 @@ public enum DirectoryReader {
 /// which also rules out loops. `.git` entries are skipped, and so are nested repositories
 /// (directories that contain their own `.git`), which git does not track as files either. Results
 /// are sorted by path so output is deterministic.
+///
+/// A config repository can hold thousands of small files in hundreds of directories, and every
+/// one costs system calls, so the tree is walked a level at a time with each level's directories
+/// listed on every core, and files are opened relative to their directory (`openat`) instead of
+/// by a full path the kernel resolves again for each file. `skip` and `include` are only ever
+/// called from the calling thread, in path order (libgit2's ignore check is not thread-safe).
 enum DirectoryWalker {
     /// `skip(relativePath, isDirectory)` prunes entries before they are read or descended into.
     static func files(
@@ -23,48 +29,75 @@ enum DirectoryWalker {
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw GitError(kind: .other, context: "cannot read directory \(root)", message: "no such directory")
         }
-        var found: [String] = []
-        try walk(root: root, relative: "", skip: skip, include: include, into: &found)
-        found.sort()
-        return try readAll(found, root: root)
+        var directories: [Directory] = []
+        var level = [""]
+        while !level.isEmpty {
+            let listings = try concurrentMap(level) { try entries(of: absolute($0, root: root)) }
+            var next: [String] = []
+            for (relative, listing) in zip(level, listings) {
+                // A nested repository (its own `.git`, a directory or a worktree's file) is not ours.
+                if !relative.isEmpty && listing.contains(where: { $0.name == ".git" }) { continue }
+                var directory = Directory(relative: relative, files: [])
+                for entry in listing where entry.name != ".git" {
+                    let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
+                    switch entry.type {
+                    case .directory:
+                        if try !skip(path, true) { next.append(path) }
+                    case .regular:
+                        if include(path), try !skip(path, false) { directory.files.append(entry.name) }
+                    case .other:
+                        continue
+                    }
+                }
+                if !directory.files.isEmpty { directories.append(directory) }
+            }
+            level = next
+        }
+        let contents = try concurrentMap(directories) { directory in try readFiles(of: directory, root: root) }
+        return zip(directories, contents).flatMap { directory, contents in
+            zip(directory.files, contents).map { name, bytes in GitFile(path: directory.path(of: name), bytes: bytes) }
+        }.sorted { $0.path < $1.path }
     }
 
-    /// Reads the files on every core (a config repository can hold thousands of small files, and
-    /// each costs three system calls); the first failure in path order is the one reported.
-    private static func readAll(_ paths: [String], root: String) throws -> [GitFile] {
-        var results = [Result<[UInt8], any Error>?](repeating: nil, count: paths.count)
+    /// A directory's files that are to be read, by name.
+    private struct Directory: Sendable {
+        let relative: String
+        var files: [String]
+
+        func path(of name: String) -> String { relative.isEmpty ? name : relative + "/" + name }
+    }
+
+    private static func absolute(_ relative: String, root: String) -> String {
+        relative.isEmpty ? root : root + "/" + relative
+    }
+
+    /// `transform` applied to every element on every core, in order; the first failure in element
+    /// order is the one thrown.
+    private static func concurrentMap<Element: Sendable, Result: Sendable>(
+        _ elements: [Element], _ transform: @Sendable (Element) throws -> Result
+    ) throws -> [Result] {
+        var results = [Swift.Result<Result, any Error>?](repeating: nil, count: elements.count)
         results.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let slots = buffer  // every index is written by exactly one iteration
-            let chunk = 64
-            DispatchQueue.concurrentPerform(iterations: (paths.count + chunk - 1) / chunk) { part in
-                for index in part * chunk..<min(paths.count, (part + 1) * chunk) {
-                    slots[index] = Result { try readFile(root + "/" + paths[index]) }
+            let chunk = 16
+            DispatchQueue.concurrentPerform(iterations: (elements.count + chunk - 1) / chunk) { part in
+                for index in part * chunk..<min(elements.count, (part + 1) * chunk) {
+                    slots[index] = Swift.Result { try transform(elements[index]) }
                 }
             }
         }
-        return try zip(paths, results).map { path, result in GitFile(path: path, bytes: try result!.get()) }
+        return try results.map { try $0!.get() }
     }
 
-    private static func walk(
-        root: String, relative: String, skip: (String, Bool) throws -> Bool,
-        include: (String) -> Bool, into files: inout [String]
-    ) throws {
-        let directory = relative.isEmpty ? root : root + "/" + relative
-        for entry in try entries(of: directory) where entry.name != ".git" {
-            let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
-            let absolute = root + "/" + path
-            switch entry.type {
-            case .directory:
-                if access(absolute + "/.git", F_OK) == 0 { continue }
-                if try skip(path, true) { continue }
-                try walk(root: root, relative: path, skip: skip, include: include, into: &files)
-            case .regular:
-                guard include(path), !(try skip(path, false)) else { continue }
-                files.append(path)
-            case .other:
-                continue
-            }
+    /// The contents of a directory's files, in the order of `directory.files`.
+    private static func readFiles(of directory: Directory, root: String) throws -> [[UInt8]] {
+        let path = absolute(directory.relative, root: root)
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw GitError(kind: .other, context: "cannot list directory \(path)", message: String(cString: strerror(errno)))
         }
+        defer { close(descriptor) }
+        return try directory.files.map { name in try readFile(name, in: descriptor, path: path + "/" + name) }
     }
 
     private enum EntryType { case directory, regular, other }
@@ -88,7 +121,7 @@ enum DirectoryWalker {
             case Int32(DT_REG): type = .regular
             case Int32(DT_UNKNOWN):
                 var info = stat()
-                guard lstat(directory + "/" + name, &info) == 0 else { continue }  // vanished while we were walking
+                guard fstatat(dirfd(stream), name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }  // vanished while we were walking
                 switch info.st_mode & S_IFMT {
                 case S_IFDIR: type = .directory
                 case S_IFREG: type = .regular
@@ -101,10 +134,12 @@ enum DirectoryWalker {
         return result.sorted { $0.name < $1.name }
     }
 
-    /// The whole file, read straight into the byte array the core works on (sized by `fstat`, and
-    /// still complete if the file grows while it is read).
-    private static func readFile(_ path: String) throws -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    /// The whole file `name` in the open directory `directory` (`path` names it in errors), read
+    /// straight into the byte array the core works on (sized by `fstat`, and still complete if the
+    /// file grows while it is read). `O_NOFOLLOW`: a file swapped for a symbolic link since the
+    /// listing is refused, not followed.
+    private static func readFile(_ name: String, in directory: Int32, path: String) throws -> [UInt8] {
+        let descriptor = openat(directory, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard descriptor >= 0 else {
             throw GitError(kind: .other, context: "cannot read file \(path)", message: String(cString: strerror(errno)))
         }

@@ -105,7 +105,7 @@ struct Composer {
                 }
                 let isMerge =
                     (scalar.style == .plain && scalar.tag == nil && scalar.value == "<<")
-                    || scalar.tag == ScalarResolver.tagPrefix + "merge"
+                    || scalar.tag == ScalarResolver.mergeTag
                 let built = Built(node: Node(value, mark: mark), size: 1, isMergeKey: isMerge)
                 if let anchor = scalar.anchor { anchors[anchor] = built }
                 if stack.isEmpty {

@@ -10,6 +10,29 @@ enum ScalarResolver {
     ]
 
     static let tagPrefix = "tag:yaml.org,2002:"
+    /// The tag of a merge key written explicitly (`!!merge <<`).
+    static let mergeTag = tagPrefix + "merge"
+
+    /// YAML 1.1's null and boolean spellings (`yes`, `Off`, `~`, ...), keyed by `packed`.
+    private static let shortWords: [UInt64: Node.Value] = {
+        let words: [(String, Node.Value)] =
+            ["~", "null", "Null", "NULL"].map { ($0, .null) }
+            + ["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"].map { ($0, .bool(true)) }
+            + ["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"].map { ($0, .bool(false)) }
+        return Dictionary(uniqueKeysWithValues: words.map { (packed($0.0.utf8), $0.1) })
+    }()
+
+    /// Up to 8 bytes as one integer, with the length in the top byte so that no two short words
+    /// share a value (`"y"` and `"y\0"` differ).
+    private static func packed(_ bytes: String.UTF8View) -> UInt64 {
+        var value = UInt64(bytes.count) << 56
+        var shift: UInt64 = 0
+        for byte in bytes.prefix(7) {
+            value |= UInt64(byte) << shift
+            shift += 8
+        }
+        return value
+    }
 
     /// Why an explicitly tagged scalar could not be read as its tag demands.
     struct TagMismatch: Error {
@@ -53,20 +76,14 @@ enum ScalarResolver {
     /// YAML 1.1 resolution of an untagged plain scalar (go-yaml v2 rules).
     static func resolvePlain(_ text: String) -> Node.Value {
         guard let first = text.utf8.first else { return .null }
-        // Every null and boolean spelling is at most 5 bytes: longer words (most keys) are strings
-        // without a lookup, and short ones are matched without hashing.
-        if text.utf8.count <= 5 {
-            switch text {
-            case "~", "null", "Null", "NULL": return .null
-            case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON": return .bool(true)
-            case "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF": return .bool(false)
-            default: break
-            }
-        }
+        // Every null and boolean spelling starts with one of a few letters and is at most 5 bytes:
+        // other words (most keys) are strings without a lookup, and the rest are looked up as one
+        // integer, without comparing strings.
         switch first {
         case UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "n"), UInt8(ascii: "N"),
             UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"),
             UInt8(ascii: "o"), UInt8(ascii: "O"), UInt8(ascii: "~"):
+            if text.utf8.count <= 5, let word = Self.shortWords[Self.packed(text.utf8)] { return word }
             return .string(text)
         case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "0")...UInt8(ascii: "9"):
             if let special = specialFloats[text] { return .float(special) }

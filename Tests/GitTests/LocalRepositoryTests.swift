@@ -151,6 +151,34 @@ struct LocalRepositoryTests {
         #expect(throws: GitError.self) { try DirectoryReader.files(at: root + "/missing", include: { _ in true }) }
     }
 
+    @Test func directoryReaderWalksWideTreesAndSkipsNestedRepositories() throws {
+        let root = try TestGit.temporaryDirectory()
+        defer { TestGit.cleanup(root) }
+        // Wide and deep enough that levels are listed and directories read on several threads.
+        var expected: [String] = []
+        for kind in ["b-kind", "a", "b"] {
+            for namespace in 0..<40 {
+                for name in ["z", "m", "a"] {
+                    let path = "\(kind)/ns-\(namespace)/\(name).yaml"
+                    try TestGit.write("name: \(name)\n", to: root + "/" + path)
+                    expected.append(path)
+                }
+            }
+        }
+        try TestGit.write("kept: 1\n", to: root + "/deep/one/two/three/four.yaml")
+        expected.append("deep/one/two/three/four.yaml")
+        // A nested repository (a directory or a worktree's `.git` file) is not read, nor is `.git`.
+        try TestGit.write("inner: 1\n", to: root + "/vendored/inner.yaml")
+        try TestGit.write("[core]\n", to: root + "/vendored/.git/config")
+        try TestGit.write("gitdir: /elsewhere\n", to: root + "/worktree/.git")
+        try TestGit.write("inner: 1\n", to: root + "/worktree/app.yaml")
+        try TestGit.write("x: 1\n", to: root + "/.git/config.yaml")
+        let files = try DirectoryReader.files(at: root, include: { $0.hasSuffix(".yaml") })
+        #expect(files.map(\.path) == expected.sorted())
+        #expect(files.first { $0.path == "a/ns-7/m.yaml" }?.bytes.text == "name: m\n")
+        #expect(files.allSatisfy { $0.bytes.text == "name: \($0.path.split(separator: "/").last!.dropLast(5))\n" || $0.path.hasPrefix("deep/") })
+    }
+
     @Test func objectIDValidatesHex() {
         #expect(ObjectID(hex: "abc") == nil)
         #expect(ObjectID(hex: String(repeating: "g", count: 40)) == nil)

@@ -112,6 +112,70 @@ import YAML
         }
     }
 
+    /// Pages read the store from the continue key on (a range read, as etcd's); every object is
+    /// listed once, in namespace/name order, a write between pages shows in the later pages,
+    /// and remainingItemCount counts what is left.
+    @Test func pagesCoverEveryObjectOnceAcrossWrites() throws {
+        let namespaces = ["pages-a", "pages-b", "pages-c"]
+        for namespace in namespaces {
+            _ = try server.seed(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(namespace)]])
+        }
+        func configMap(_ namespace: String, _ name: String, odd: Bool) throws {
+            _ = try server.seed(["apiVersion": "v1", "kind": "ConfigMap",
+                                 "metadata": ["name": .string(name), "namespace": .string(namespace),
+                                              "labels": ["parity": odd ? "odd" : "even"]]])
+        }
+        for namespace in namespaces {
+            for index in [1, 3, 5, 7] { try configMap(namespace, "cm-\(index)", odd: true) }
+        }
+        /// Every page's items ("namespace/name"), and for each page that reports it, whether
+        /// remainingItemCount equals the number of items the later pages held.
+        func pages(_ collection: String, selector: String? = nil, between: (Int) throws -> Void = { _ in }) throws -> (names: [String], counts: [Bool]) {
+            var names: [String] = []
+            var reported: [(count: Int, listed: Int)] = []
+            var token = ""
+            var page = 0
+            repeat {
+                var url = server.url + collection + "?limit=3"
+                if let selector { url += "&labelSelector=" + selector }
+                if !token.isEmpty { url += "&continue=" + token }
+                let body = try Node(json: client.send(HTTPRequest(url: url)).body)
+                names += (body["items"]?.sequence ?? []).map {
+                    "\($0[path: ["metadata", "namespace"]]?.string ?? "")/\($0[path: ["metadata", "name"]]?.string ?? "")"
+                }
+                if let count = body[path: ["metadata", "remainingItemCount"]]?.int { reported.append((count, names.count)) }
+                token = body[path: ["metadata", "continue"]]?.string ?? ""
+                page += 1
+                try between(page)
+            } while !token.isEmpty
+            return (names, reported.map { $0.count == names.count - $0.listed })
+        }
+        let ours = { (names: [String]) in names.filter { $0.hasPrefix("pages-") && $0.contains("/cm-") } }
+        let written = try pages("/api/v1/namespaces/pages-a/configmaps") { page in
+            // After the first page (cm-1, cm-3, cm-5): one object before where the next page
+            // starts, which this list never shows, and one after it, which it does.
+            if page == 1 {
+                try configMap("pages-a", "cm-0", odd: false)
+                try configMap("pages-a", "cm-9", odd: false)
+            }
+        }
+        #expect(ours(written.names) == [1, 3, 5, 7, 9].map { "pages-a/cm-\($0)" })
+        let all = try pages("/api/v1/configmaps")
+        let odd = namespaces.flatMap { namespace in [1, 3, 5, 7].map { "\(namespace)/cm-\($0)" } }
+        #expect(ours(all.names) == (odd + ["pages-a/cm-0", "pages-a/cm-9"]).sorted())
+        #expect(all.names == all.names.sorted())
+        #expect(Set(all.names).count == all.names.count)
+        #expect(!all.counts.isEmpty && all.counts.allSatisfy { $0 })
+        let one = try pages("/api/v1/namespaces/pages-b/configmaps")
+        #expect(ours(one.names) == [1, 3, 5, 7].map { "pages-b/cm-\($0)" })
+        #expect(!one.counts.isEmpty && one.counts.allSatisfy { $0 })
+        // With a label selector the server does not report remainingItemCount.
+        let selected = try pages("/api/v1/configmaps", selector: "parity%3Dodd")
+        #expect(ours(selected.names) == odd)
+        #expect(selected.counts.isEmpty)
+        #expect(try pages("/api/v1/configmaps", selector: "parity%3Deven").names == ["pages-a/cm-0", "pages-a/cm-9"])
+    }
+
     @Test func watchFromTooOldResourceVersion() throws {
         server.compactHistory()
         let transcript = try Transcript.load("086")

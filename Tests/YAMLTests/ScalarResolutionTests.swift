@@ -67,6 +67,9 @@ struct ScalarResolutionTests {
         ("1e", "1e"), ("12:30", "12:30"), ("2024-01-02", "2024-01-02"), ("inf", "inf"), ("nan", "nan"),
         ("-x", "-x"), ("v1", "v1"), ("!custom 12x", "12x"), ("! 12", "12"), ("!!binary aGVsbG8=", "aGVsbG8="),
         ("|\n  12\n", "12\n"), (">-\n  true\n", "true"), ("é✓", "é✓"),
+        // Near the null and boolean spellings: other lengths and cases stay strings.
+        ("yES", "yES"), ("tru", "tru"), ("truee", "truee"), ("falsey", "falsey"), ("oN", "oN"), ("Of", "Of"),
+        ("nul", "nul"), ("~~", "~~"), ("yes yes", "yes yes"), ("nO", "nO"), ("n0", "n0"), ("Nope", "Nope"),
     ]
 
     @Test(arguments: strings)

@@ -68,7 +68,7 @@ struct ResourceHandler {
                 throw APIError(code: 410, reason: "Expired", message: "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
             }
         }
-        let all = store.list(key, namespace: namespace).filter { object in
+        func matches(_ object: Node) -> Bool {
             let meta = object["metadata"]
             if let name, meta?["name"]?.string != name { return false }
             if let fieldNamespace, meta?["namespace"]?.string != fieldNamespace { return false }
@@ -80,12 +80,28 @@ struct ResourceHandler {
             if namespace != nil || !type.namespaced { return "/" + name }
             return "\(meta?["namespace"]?.string ?? "")/\(name)"
         }
-        let remaining = all.filter { start == nil || relKey($0) >= start! }
-        let page = limit > 0 ? Array(remaining.prefix(limit)) : remaining
+        // A continue token's start is the key relative to the list's namespace; the store's keys
+        // are "namespace/name" ("/name" for cluster-scoped objects).
+        let reportsRemaining = labels.requirements.isEmpty && name == nil
+        let filtered = !labels.requirements.isEmpty || name != nil || fieldNamespace != nil
+        var page: [Node] = []
+        var after = 0  // matching objects past the page
+        let unvisited = store.scan(key, namespace: namespace, from: start.map { (namespace ?? "") + $0 }) { object in
+            guard !filtered || matches(object) else { return true }
+            if limit <= 0 || page.count < limit {
+                page.append(object)
+                return true
+            }
+            after += 1
+            // Past the page, objects are only counted for remainingItemCount; without filters the
+            // store counts the rest.
+            return reportsRemaining && filtered
+        }
+        if !filtered { after += unvisited }
         var metadata: Node = [:]
-        if limit > 0, remaining.count > page.count, let last = page.last {
+        if limit > 0, after > 0, let last = page.last {
             metadata["continue"] = .string(ContinueToken.encode(resourceVersion: listRV, start: relKey(last) + "\u{0}"))
-            if labels.requirements.isEmpty && name == nil { metadata["remainingItemCount"] = Node(.int(remaining.count - page.count)) }
+            if reportsRemaining { metadata["remainingItemCount"] = Node(.int(after)) }
         } else if type.isCustom {
             metadata["continue"] = ""
         }

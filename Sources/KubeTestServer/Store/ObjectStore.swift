@@ -14,7 +14,11 @@ final class ObjectStore: @unchecked Sendable {
 
     let lock = NSRecursiveLock()
     private(set) var resourceVersion = 100
-    private var objects: [String: [String: Node]] = [:]
+    private var objects: [String: [String: Node]] = [:] {
+        didSet { keyOrder = [:] }
+    }
+    /// `objects[resource]`'s keys sorted, kept between writes (see `scan`).
+    private var keyOrder: [String: [String]] = [:]
     private(set) var history: [Event] = []
     /// The oldest resourceVersion a watch may start from.
     private(set) var oldestWatchable = 100
@@ -42,11 +46,45 @@ final class ObjectStore: @unchecked Sendable {
 
     /// Objects sorted by namespace then name (the etcd key order lists use).
     func list(_ resource: String, namespace: String?) -> [Node] {
+        var objects: [Node] = []
+        scan(resource, namespace: namespace) { objects.append($0); return true }
+        return objects
+    }
+
+    /// Visits objects in list order (see `list`), from the first whose key is at least `start`
+    /// (an `objectKey`), until `visit` returns false; returns how many objects were left unvisited.
+    /// Like etcd's range read from a continue key, a page costs what it returns, not the size of
+    /// the whole collection.
+    @discardableResult
+    func scan(_ resource: String, namespace: String?, from start: String? = nil, _ visit: (Node) -> Bool) -> Int {
         withLock {
-            let all = objects[resource] ?? [:]
-            let prefix = namespace.map { "\($0)/" }
-            return all.keys.sorted().filter { prefix == nil || $0.hasPrefix(prefix!) }.map { all[$0]! }
+            guard let all = objects[resource] else { return 0 }
+            let keys = sortedKeys(resource, all)
+            let prefix = namespace.map { "\($0)/" } ?? ""
+            let first = max(prefix, start ?? "")
+            // Binary search for the first key not below `first`; keys sharing a prefix are adjacent.
+            var low = 0, high = keys.count
+            while low < high {
+                let middle = (low + high) / 2
+                if keys[middle] < first { low = middle + 1 } else { high = middle }
+            }
+            var index = low
+            while index < keys.count, keys[index].hasPrefix(prefix) {
+                index += 1
+                guard visit(all[keys[index - 1]]!) else {
+                    return keys[index...].prefix { $0.hasPrefix(prefix) }.count
+                }
+            }
+            return 0
         }
+    }
+
+    /// The keys of `resource` in order, sorted again only after a write.
+    private func sortedKeys(_ resource: String, _ all: [String: Node]) -> [String] {
+        if let keys = keyOrder[resource] { return keys }
+        let keys = all.keys.sorted()
+        keyOrder[resource] = keys
+        return keys
     }
 
     func nextResourceVersion() -> Int {

@@ -99,7 +99,7 @@ enum ManifestOutlineScanner {
                 continue
             }
             if current.kind == nil || current.kind == "Namespace", !current.mentionsInjection,
-               contains(line, "istio-injection") || contains(line, "istio.io/rev") {
+               contains(line, "istio-injection".utf8) || contains(line, "istio.io/rev".utf8) {
                 current.mentionsInjection = true
             }
             guard inMetadata else { continue }
@@ -122,18 +122,21 @@ enum ManifestOutlineScanner {
         guard rest.first == UInt8(ascii: ":") else { return nil }
         rest = rest.dropFirst()
         if let hash = rest.firstIndex(of: UInt8(ascii: "#")) { rest = rest[..<hash] }
-        var text = Substring(decoding: rest, as: UTF8.self)
-        while text.first == " " || text.first == "\t" { text.removeFirst() }
-        while text.last == " " || text.last == "\t" || text.last == "\r" { text.removeLast() }
-        if text.count >= 2, let quote = text.first, quote == "\"" || quote == "'", text.last == quote { text = text.dropFirst().dropLast() }
-        return text.isEmpty ? nil : String(text)
+        // Trimmed and unquoted on bytes: one String is built, for the value only.
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        while let first = rest.first, isBlank(first) { rest = rest.dropFirst() }
+        while let last = rest.last, isBlank(last) || last == UInt8(ascii: "\r") { rest = rest.dropLast() }
+        if rest.count >= 2, let quote = rest.first, quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'"), rest.last == quote {
+            rest = rest.dropFirst().dropLast()
+        }
+        return rest.isEmpty ? nil : String(decoding: rest, as: UTF8.self)
     }
 
-    private static func contains(_ line: ArraySlice<UInt8>, _ needle: String) -> Bool {
-        let needle = Array(needle.utf8)
+    private static func contains(_ line: ArraySlice<UInt8>, _ needle: String.UTF8View) -> Bool {
         guard line.count >= needle.count else { return false }
         var index = line.startIndex
-        while let found = line[index...].firstIndex(of: needle[0]) {
+        guard let head = needle.first else { return true }
+        while let found = line[index...].firstIndex(of: head) {
             if line[found...].starts(with: needle) { return true }
             index = found + 1
         }
