@@ -22,6 +22,43 @@ import YAML
         #expect(vs.source.line == 1)
     }
 
+    @Test func stampingKeepsTheManifestsOwnLabelsAnnotationsAndOrder() throws {
+        let state = try render(["mesh/vs.yaml": """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: web
+              namespace: shop
+              labels: {app: web, reconcile.dev/bundle: stale}
+              annotations: {owner: team-a}
+            spec: {hosts: [web]}
+            """])
+        let vs = try #require(state.objects.first)
+        #expect(vs.body["metadata"]?.entries?.map(\.key) == ["name", "namespace", "labels", "annotations"])
+        #expect(vs.body[path: ["metadata", "labels"]]?.entries?.map(\.key)
+                == ["app", "reconcile.dev/bundle", "app.kubernetes.io/managed-by", "reconcile.dev/instance"])
+        #expect(vs.labels["app"] == "web")
+        #expect(vs.labels["reconcile.dev/bundle"] == "default")
+        #expect(vs.annotations == ["owner": "team-a", "reconcile.dev/source": "mesh/vs.yaml"])
+        #expect(vs.body[path: ["metadata", "labels"]]?.mark?.line == 6)  // edited in place, marks kept
+    }
+
+    @Test(arguments: [
+        ("web", true), ("a", true), ("0-web.v2", true), ("a.b.c", true), (String(repeating: "a", count: 63) + ".b", true),
+        ("-web", false), ("web-", false), ("a..b", false), (".a", false), ("a.", false), ("we_b", false), ("Web", false),
+        (String(repeating: "a", count: 64), false), (String(repeating: "a.", count: 127) + "a", false), ("wéb", false),
+    ])
+    func objectNamesAreDNSSubdomains(name: String, valid: Bool) {
+        let error = renderError(["np.yaml": """
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: "\(name)", namespace: shop}
+            spec: {podSelector: {}}
+            """])
+        #expect((error == nil) == valid, "\(name): \(error.map { "\($0)" } ?? "accepted")")
+        if !valid { #expect(error?.message.contains("is not a valid Kubernetes name") == true) }
+    }
+
     @Test func bundlesPickFilesByDirectoryAndGlobAndDefaultTheNamespace() throws {
         let state = try render([
             "reconcile.yaml": """

@@ -116,12 +116,18 @@ struct FieldReader {
     }
 }
 
-func isDNSLabel(_ text: String) -> Bool {
-    guard !text.isEmpty, text.utf8.count <= 63 else { return false }
-    let bytes = Array(text.utf8)
-    func ok(_ b: UInt8) -> Bool { (b >= 97 && b <= 122) || (b >= 48 && b <= 57) }
-    guard ok(bytes.first!), ok(bytes.last!) else { return false }
-    return bytes.allSatisfy { ok($0) || $0 == 45 }
+func isDNSLabel(_ text: String) -> Bool { isDNSLabel(bytes: text.utf8) }
+
+/// RFC 1123 label on bytes: lowercase letters, digits and '-', at most 63, alphanumeric at both ends.
+func isDNSLabel<Bytes: Collection<UInt8>>(bytes: Bytes) -> Bool {
+    func alphanumeric(_ b: UInt8) -> Bool { (b >= 97 && b <= 122) || (b >= 48 && b <= 57) }
+    guard let first = bytes.first, alphanumeric(first), bytes.count <= 63 else { return false }
+    var last = first
+    for byte in bytes {
+        guard alphanumeric(byte) || byte == 45 else { return false }
+        last = byte
+    }
+    return alphanumeric(last)
 }
 
 func editDistance(_ a: String, _ b: String) -> Int {

@@ -112,5 +112,5 @@ struct ManifestLoader {
 
 func isDNSSubdomain(_ text: String) -> Bool {
     guard !text.isEmpty, text.utf8.count <= 253 else { return false }
-    return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isDNSLabel(String($0)) }
+    return text.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).allSatisfy { isDNSLabel(bytes: $0) }
 }
