@@ -106,22 +106,31 @@ struct ResourceHandler {
             metadata["continue"] = ""
         }
         metadata["resourceVersion"] = .string(String(listRV))
-        // The same bytes as encoding the whole list as one Node, with each item's JSON reused.
-        var items: [UInt8] = [UInt8(ascii: "[")]
-        for (index, object) in page.enumerated() {
-            if index > 0 { items.append(UInt8(ascii: ",")) }
-            items += core.renderedObjects.json(object, storage: key, version: version, render: render)
-        }
-        items.append(UInt8(ascii: "]"))
+        // The same bytes as encoding the whole list as one Node, with each item's JSON reused and
+        // written once, straight into a body sized for it.
+        let encoded = page.map { core.renderedObjects.json($0, storage: key, version: version, render: render) }
         let apiVersion = Node.string(type.apiVersion(version)).jsonBytes()
         let kind = Node.string(type.listKind).jsonBytes()
-        let fields: [(String, [UInt8])] = type.isCustom
-            ? [("apiVersion", apiVersion), ("items", items), ("kind", kind), ("metadata", metadata.jsonBytes())]
-            : [("kind", kind), ("apiVersion", apiVersion), ("metadata", metadata.jsonBytes()), ("items", items)]
-        var body: [UInt8] = [UInt8(ascii: "{")]
+        let fields: [(String, [UInt8]?)] = type.isCustom  // nil: the items
+            ? [("apiVersion", apiVersion), ("items", nil), ("kind", kind), ("metadata", metadata.jsonBytes())]
+            : [("kind", kind), ("apiVersion", apiVersion), ("metadata", metadata.jsonBytes()), ("items", nil)]
+        var body: [UInt8] = []
+        body.reserveCapacity(encoded.reduce(256) { $0 + $1.count + 1 })
+        body.append(UInt8(ascii: "{"))
         for (index, (name, value)) in fields.enumerated() {
             if index > 0 { body.append(UInt8(ascii: ",")) }
-            body += Node.string(name).jsonBytes() + [UInt8(ascii: ":")] + value
+            body += Node.string(name).jsonBytes()
+            body.append(UInt8(ascii: ":"))
+            if let value {
+                body += value
+                continue
+            }
+            body.append(UInt8(ascii: "["))
+            for (index, item) in encoded.enumerated() {
+                if index > 0 { body.append(UInt8(ascii: ",")) }
+                body += item
+            }
+            body.append(UInt8(ascii: "]"))
         }
         body.append(UInt8(ascii: "}"))
         return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: body)

@@ -18,8 +18,9 @@ public struct AnalysisInput: Sendable {
     private let desiredByKind: [String: [Int]]
     /// Nil offline (validate, base-vs-head): checks that need the cluster are skipped.
     public let live: LiveState?
-    /// Live object keys by kind, sorted: analyzers ask for one kind at a time.
-    private let liveKeysByKind: [String: [ObjectKey]]
+    /// Keys of live objects that are not desired, by kind, sorted: analyzers ask for one kind at
+    /// a time, and see a desired object as desired (usually nearly every live object).
+    private let liveOnlyKeysByKind: [String: [ObjectKey]]
     /// Labels of every known namespace after the plan (live labels with the planned patches, or
     /// offline the labels the desired state declares).
     public var namespaceLabels: [String: [String: String]]
@@ -35,8 +36,8 @@ public struct AnalysisInput: Sendable {
         self.desired = desired
         desiredByKind = Dictionary(grouping: desired.objects.indices, by: { desired.objects[$0].key.kind })
         self.live = live
-        let byKind = Dictionary(grouping: live.map { Array($0.objects.keys) } ?? [], by: \.kind)
-        liveKeysByKind = byKind.mapValues { $0.sorted() }
+        let liveOnly = live.map { live in live.objects.keys.filter { desired.index[$0] == nil } } ?? []
+        liveOnlyKeysByKind = Dictionary(grouping: liveOnly, by: \.kind).mapValues { $0.sorted() }
         self.namespaceLabels = namespaceLabels
         self.restarts = restarts
         self.policies = policies ?? PolicySet.effective(repo: desired.policies)
@@ -87,7 +88,7 @@ public struct AnalysisInput: Sendable {
             result.append(Item(key: object.key, body: object.body, source: object.source))
         }
         guard let live else { return result }
-        for key in liveKeysByKind[kind] ?? [] where (groups.map { $0.contains(key.group) } ?? true) && desired.index[key] == nil && !deleted.contains(key) {
+        for key in liveOnlyKeysByKind[kind] ?? [] where (groups.map { $0.contains(key.group) } ?? true) && !deleted.contains(key) {
             if let object = live.objects[key] { result.append(Item(key: key, body: object.body, source: nil)) }
         }
         return result

@@ -23,9 +23,18 @@ public struct DesiredOutline: Sendable, Hashable {
 
 extension DesiredState {
     public var outline: DesiredOutline {
-        DesiredOutline(instance: instance, kinds: Set(objects.map(\.key.groupKind)),
-                       namespaces: Set(objects.map(\.key.namespace).filter { !$0.isEmpty }),
-                       injectedNamespaces: Set(namespaceInjection.keys))
+        var kinds = Set<GroupKind>(), namespaces = Set<String>()
+        // Objects come in runs of one kind and namespace (bundle and path order): each run is
+        // inserted once instead of hashing every object's key.
+        var previous: ObjectKey?
+        for object in objects {
+            let key = object.key
+            if key.kind != previous?.kind || key.group != previous?.group { kinds.insert(key.groupKind) }
+            if key.namespace != previous?.namespace, !key.namespace.isEmpty { namespaces.insert(key.namespace) }
+            previous = key
+        }
+        return DesiredOutline(instance: instance, kinds: kinds, namespaces: namespaces,
+                              injectedNamespaces: Set(namespaceInjection.keys))
     }
 }
 

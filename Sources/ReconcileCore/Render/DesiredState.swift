@@ -21,11 +21,19 @@ public struct DesiredState: Sendable {
 
     public init(config: RepoConfig, instance: String, environment: String?, objects: [ManifestObject],
                 namespaceInjection: [String: DesiredInjection], bundleOrder: [String], selector: LabelSelector?) {
+        self.init(config: config, instance: instance, environment: environment, objects: objects,
+                  index: Dictionary(uniqueKeysWithValues: objects.enumerated().map { ($1.key, $0) }),
+                  namespaceInjection: namespaceInjection, bundleOrder: bundleOrder, selector: selector)
+    }
+
+    /// With the index the renderer built while it checked for duplicates.
+    init(config: RepoConfig, instance: String, environment: String?, objects: [ManifestObject], index: [ObjectKey: Int],
+         namespaceInjection: [String: DesiredInjection], bundleOrder: [String], selector: LabelSelector?) {
         self.config = config
         self.instance = instance
         self.environment = environment
         self.objects = objects
-        self.index = Dictionary(uniqueKeysWithValues: objects.enumerated().map { ($1.key, $0) })
+        self.index = index
         self.namespaceInjection = namespaceInjection
         self.bundleOrder = bundleOrder
         self.selector = selector

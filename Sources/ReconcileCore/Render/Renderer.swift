@@ -27,9 +27,9 @@ public struct Renderer: Sendable {
         let substitution = try makeSubstitution(config)
         var diagnostics: [Diagnostic] = []
         var objects: [ManifestObject] = []
-        var seen: [ObjectKey: SourceLocation] = [:]
+        var index: [ObjectKey: Int] = [:]  // also the DesiredState's index
         objects.reserveCapacity(selection.manifests.count)  // one object per file is the common layout
-        seen.reserveCapacity(selection.manifests.count)
+        index.reserveCapacity(selection.manifests.count)
         let policies = loadPolicies(files, config: config, patterns: selection.policyPatterns, diagnostics: &diagnostics)
         let jobs = selection.manifests
         // Files parse independently, so on every core; results are merged in bundle and path order,
@@ -40,14 +40,14 @@ public struct Renderer: Sendable {
         for (job, load) in zip(jobs, loads) {
             do {
                 for object in try load.get() {
-                    if let first = seen[object.key] {
+                    if let first = index[object.key] {
                         diagnostics.append(Diagnostic(
                             file: object.source.file, mark: object.source.mark,
-                            message: "\(object.key.shortDescription) is defined twice: first at \(first), again here",
+                            message: "\(object.key.shortDescription) is defined twice: first at \(objects[first].source), again here",
                             source: String(decoding: job.file.bytes, as: UTF8.self)))
                         continue
                     }
-                    seen[object.key] = object.source
+                    index[object.key] = objects.count
                     objects.append(object)
                 }
             } catch let error as RenderError {
@@ -61,7 +61,7 @@ public struct Renderer: Sendable {
                                                includeShorthand: selector == nil, diagnostics: &diagnostics)
         if !diagnostics.isEmpty { throw RenderError(diagnostics: diagnostics) }
         var state = DesiredState(config: config, instance: instance, environment: substitution.environmentName, objects: objects,
-                                 namespaceInjection: injection, bundleOrder: selection.bundles, selector: selector)
+                                 index: index, namespaceInjection: injection, bundleOrder: selection.bundles, selector: selector)
         state.policies = policies
         return state
     }
