@@ -5,8 +5,8 @@ import YAML
 /// exercised against the test API server or a recording fake. `KubeClient` is the real one.
 public protocol ClusterAPI: Sendable {
     func resource(group: String, kind: String, version: String?) async throws -> APIResource
-    /// Every item carries `apiVersion` and `kind` (servers leave them out of built-in lists; the
-    /// client fills them in from `resource`).
+    /// The items stay in their pages (`ListResult.rawItems`); `items` and `decode` give them with
+    /// `apiVersion` and `kind`, which servers leave out of built-in lists, filled in from `resource`.
     func list(_ resource: APIResource, namespace: String?, labelSelector: String?, limit: Int) async throws -> ListResult
     func get(_ ref: ObjectReference) async throws -> Node?
     func apply(_ object: Node, fieldManager: String, force: Bool, dryRun: Bool) async throws -> Node

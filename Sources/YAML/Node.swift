@@ -148,15 +148,24 @@ extension Node {
             return nil
         }
         set {
-            var entries = self.entries ?? []
-            value = .null  // drop this node's reference so the edit below happens in place, not on a copy
-            if let index = entries.firstIndex(where: { $0.key == key }) {
-                if let newValue { entries[index].value = newValue } else { entries.remove(at: index) }
-            } else if let newValue {
-                entries.append(Entry(key: key, value: newValue))
+            editEntries { entries in
+                if let index = entries.firstIndex(where: { $0.key == key }) {
+                    if let newValue { entries[index].value = newValue } else { entries.remove(at: index) }
+                } else if let newValue {
+                    entries.append(Entry(key: key, value: newValue))
+                }
             }
-            value = .mapping(entries)
         }
+    }
+
+    /// Edits this mapping's entries in place (anything else becomes an empty mapping first; the
+    /// mark stays). The entries are taken out of the node while `edit` runs, so they are not
+    /// copied even though the node still held them: every in-place edit of a mapping goes here.
+    public mutating func editEntries<Result>(_ edit: (inout [Entry]) throws -> Result) rethrows -> Result {
+        var entries = self.entries ?? []
+        value = .null  // drop this node's reference so the edit happens in place, not on a copy
+        defer { value = .mapping(entries) }
+        return try edit(&entries)
     }
 
     /// The mark of a key in this mapping, falling back to the value's mark.

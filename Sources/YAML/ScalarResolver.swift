@@ -22,8 +22,8 @@ enum ScalarResolver {
         return Dictionary(uniqueKeysWithValues: words.map { (packed($0.0.utf8), $0.1) })
     }()
 
-    /// Up to 8 bytes as one integer, with the length in the top byte so that no two short words
-    /// share a value (`"y"` and `"y\0"` differ).
+    /// The first 7 bytes as one integer, with the length in the top byte so that no two short
+    /// words share a value (`"y"` and `"y\0"` differ). Callers pass words of at most 5 bytes.
     private static func packed(_ bytes: String.UTF8View) -> UInt64 {
         var value = UInt64(bytes.count) << 56
         var shift: UInt64 = 0
