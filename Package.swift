@@ -77,6 +77,7 @@ let package = Package(
             dependencies: [
                 "ReconcileCore", "ReconcileEngine", "ReconcileController", "Kube", "YAML", "Git", "HTTP", "GitHub",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -102,11 +102,10 @@ final class EasyHandle {
                 _ = reconcile_curl_easy_setopt_pointer(handle, CURLOPT_READDATA, box.toOpaque())
             }
             _ = reconcile_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
-            if transfer.shouldAbort != nil {
-                set(CURLOPT_NOPROGRESS, 0)
-                _ = reconcile_curl_easy_setopt_xferinfo_callback(handle, CURLOPT_XFERINFOFUNCTION, progressCallback)
-                _ = reconcile_curl_easy_setopt_pointer(handle, CURLOPT_XFERINFODATA, box.toOpaque())
-            }
+            // Always: the process's shutdown (`Transfers.cancelAll`) aborts through it too.
+            set(CURLOPT_NOPROGRESS, 0)
+            _ = reconcile_curl_easy_setopt_xferinfo_callback(handle, CURLOPT_XFERINFOFUNCTION, progressCallback)
+            _ = reconcile_curl_easy_setopt_pointer(handle, CURLOPT_XFERINFODATA, box.toOpaque())
             _ = reconcile_curl_easy_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, writeCallback)
             _ = reconcile_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, box.toOpaque())
             _ = reconcile_curl_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback)
@@ -187,10 +186,12 @@ private func readCallback(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _
     return length
 }
 
-/// Progress callback: libcurl calls it about once a second even while idle; non-zero aborts.
+/// Progress callback: libcurl calls it about once a second even while idle; non-zero aborts,
+/// when the request asks to or the process is ending.
 private func progressCallback(_ userdata: UnsafeMutableRawPointer?, _ dltotal: curl_off_t, _ dlnow: curl_off_t,
                               _ ultotal: curl_off_t, _ ulnow: curl_off_t) -> Int32 {
     guard let userdata else { return 0 }
+    if Transfers.isCancelled { return 1 }
     let transfer = Unmanaged<EasyHandle.Transfer>.fromOpaque(userdata).takeUnretainedValue()
     return transfer.shouldAbort?() == true ? 1 : 0
 }

@@ -22,7 +22,7 @@ public final class HTTPClient: @unchecked Sendable {
     private var idle: [EasyHandle] = []
 
     public init(configuration: Configuration = Configuration()) {
-        CurlGlobal.initialize()
+        Transfers.initialize()
         self.configuration = configuration
     }
 
@@ -50,9 +50,11 @@ public final class HTTPClient: @unchecked Sendable {
     }
 
     private func perform(_ request: HTTPRequest, onData: @escaping ([UInt8]) -> Bool) throws -> (Int, [(name: String, value: String)], String) {
-        let handle = checkOut()
-        defer { checkIn(handle) }
-        return try handle.perform(request, configuration: configuration, onData: onData)
+        try Transfers.run(url: request.url) {
+            let handle = checkOut()
+            defer { checkIn(handle) }
+            return try handle.perform(request, configuration: configuration, onData: onData)
+        }
     }
 
     private func checkOut() -> EasyHandle {
@@ -62,10 +64,4 @@ public final class HTTPClient: @unchecked Sendable {
     private func checkIn(_ handle: EasyHandle) {
         lock.withLock { if idle.count < 16 { idle.append(handle) } }
     }
-}
-
-/// `curl_global_init` exactly once per process.
-enum CurlGlobal {
-    private static let once: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
-    static func initialize() { _ = once }
 }

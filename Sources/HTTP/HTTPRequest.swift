@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One HTTP request. Bodies are bytes: Kubernetes speaks JSON and YAML, GitHub JSON.
 public struct HTTPRequest: Sendable {
     public var method: String
@@ -92,4 +94,16 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
 
     /// Worth retrying: the request may not have reached the server or the server went away.
     public var isTransient: Bool { kind == .connect || kind == .timeout || kind == .other }
+}
+
+/// A one-way abort switch for one request, set from another thread (a cancelled task's
+/// cancellation handler) and read by the transfer's progress callback (`shouldAbort`).
+public final class AbortSwitch: Sendable {
+    private let flipped = Atomic<Bool>(false)
+
+    public init() {}
+
+    public func flip() { flipped.store(true, ordering: .relaxed) }
+
+    public var isFlipped: Bool { flipped.load(ordering: .relaxed) }
 }

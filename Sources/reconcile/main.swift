@@ -12,5 +12,4 @@ if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
 }
 #endif
 
-let code = await ReconcileCommand.run(arguments: Array(CommandLine.arguments.dropFirst()))
-exit(code)
+await ProcessExit.run(arguments: Array(CommandLine.arguments.dropFirst()))

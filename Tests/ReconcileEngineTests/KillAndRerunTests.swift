@@ -16,8 +16,12 @@ import Glibc
 @Suite(.serialized) struct KillAndRerunTests {
     static let ratingsPath = "/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices/ratings"
 
-    /// The `reconcile` executable next to this test bundle in the build products directory.
+    /// The `reconcile` executable: `RECONCILE_BINARY` when set (e.g. an AddressSanitizer build,
+    /// scripts/stress.sh), else the one next to this test bundle in the build products directory.
     static var reconcileBinary: String? {
+        if let path = ProcessInfo.processInfo.environment["RECONCILE_BINARY"], !path.isEmpty {
+            return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+        }
         var candidates: [URL] = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
         if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent()) }
         if let first = CommandLine.arguments.first { candidates.append(URL(fileURLWithPath: first).deletingLastPathComponent()) }

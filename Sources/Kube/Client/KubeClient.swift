@@ -144,7 +144,11 @@ public final class KubeClient: Sendable {
             var allHeaders = headers
             allHeaders.append(("Accept", call.accept))
             if let contentType = call.contentType { allHeaders.append(("Content-Type", contentType)) }
-            let request = HTTPRequest(method: call.method, url: url(call.path, query: call.query), headers: allHeaders, body: call.body)
+            // A cancelled task (a prefetched LIST the render made unnecessary, an interrupted
+            // command) aborts its transfer instead of leaving it to run on.
+            let abort = AbortSwitch()
+            let request = HTTPRequest(method: call.method, url: url(call.path, query: call.query), headers: allHeaders, body: call.body,
+                                      shouldAbort: { abort.isFlipped })
             let decision: RetryPolicy.Decision
             let failure: any Error
             do {
@@ -152,7 +156,9 @@ public final class KubeClient: Sendable {
                 countRequest(call.method)
                 let response: HTTPResponse
                 do {
-                    response = try await BlockingExecutor.shared.run { try client.send(request) }
+                    response = try await withTaskCancellationHandler {
+                        try await BlockingExecutor.shared.run { try client.send(request) }
+                    } onCancel: { abort.flip() }
                 } catch {
                     await limiter.release()
                     throw error
@@ -173,6 +179,7 @@ public final class KubeClient: Sendable {
                                               outcome: .status(response.status, retryAfter: error.retryAfter), safety: call.safety, random: random)
                 failure = error
             } catch let error as HTTPError {
+                if error.kind == .aborted, Task.isCancelled || Transfers.isCancelled { throw CancellationError() }
                 decision = retryPolicy.decide(attempt: attempt, elapsed: Date().timeIntervalSince(start),
                                               outcome: .transport(error), safety: call.safety, random: random)
                 failure = KubeError.transport(error, verb: call.verb, object: call.object)

@@ -70,6 +70,12 @@ public struct Applier: Sendable {
                 outcomes.append(ApplyOutcome(change: change, result: .skipped("blocked: \(blocked)")))
                 continue
             }
+            // Interrupted (SIGINT, SIGTERM, lost leadership): start nothing new.
+            if Task.isCancelled {
+                outcomes.append(ApplyOutcome(change: change, result: .skipped("interrupted before it was applied")))
+                failed.append(change)
+                continue
+            }
             if let dependencies, let cause = failed.first(where: { dependencies.change(change, dependsOn: $0) }) {
                 outcomes.append(ApplyOutcome(change: change, result: .skipped("\(cause.key.shortDescription) failed")))
                 failed.append(change)

@@ -46,7 +46,7 @@ public struct Restarter: Sendable {
         var outcomes: [RestartOutcome] = []
         var index = 0
         var stopped = false
-        while index < restarts.count && !stopped {
+        while index < restarts.count && !stopped && !Task.isCancelled {
             let batch = Array(restarts[index..<min(index + maxConcurrent, restarts.count)])
             index += batch.count
             let results = await withTaskGroup(of: (Int, RestartOutcome).self) { group in
