@@ -61,8 +61,7 @@ public final class Controller: Sendable {
         let leader = LeaderElector(cluster: metered, namespace: options.namespace, name: options.leaseName, identity: options.identity,
                                    timing: options.leaderTiming, logger: logger)
         let writer = LeaderGuardedCluster(base: metered) { [leader] in leader.isLeader }
-        let drift = DriftWatcher(reader: metered, writer: writer, isLeader: { [leader] in leader.isLeader }, metrics: metrics,
-                                 identity: options.identity, logger: logger, wake: wake)
+        let drift = DriftWatcher(reader: metered, metrics: metrics, logger: logger)
         let loop = ReconcileLoop(source: source, cluster: metered, writer: writer, leader: leader, drift: drift, metrics: metrics,
                                  settings: .init(namespace: options.namespace, interval: options.interval, driftOverride: options.driftOverride,
                                                  allowedFindings: options.allowedFindings, planOptions: options.planOptions,
@@ -76,7 +75,7 @@ public final class Controller: Sendable {
         leader.onWakeRequest { wake.wake() }
         let verifier = options.webhookSecret.map { WebhookVerifier(secret: $0) }
         let handlers = HTTPServer.Handlers(
-            isReady: { loop.isReady }, metrics: { metrics.render() }, verifier: verifier,
+            isReady: { loop.isReady }, isLive: { loop.isLive }, metrics: { metrics.render() }, verifier: verifier,
             onWebhook: {
                 wake.wake()
                 // Behind a Service the call may land on a follower: ask the leader through the Lease.

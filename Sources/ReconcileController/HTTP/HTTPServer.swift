@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// The controller's HTTP endpoints (Hummingbird): `/healthz` (the process runs), `/readyz`
+/// The controller's HTTP endpoints (Hummingbird): `/healthz` (the loop made progress lately), `/readyz`
 /// (the first plan succeeded), `/metrics` (Prometheus text) and `POST /webhook` (a signed call
 /// wakes the loop; 404 when no secret is configured).
 public enum HTTPServer {
@@ -13,14 +13,17 @@ public enum HTTPServer {
 
     public struct Handlers: Sendable {
         public var isReady: @Sendable () -> Bool
+        /// False when the loop has stalled (a hung fetch or pass): the kubelet then restarts the pod.
+        public var isLive: @Sendable () -> Bool
         public var metrics: @Sendable () -> String
         public var verifier: WebhookVerifier?
         /// A verified webhook: wake the loop (and, on a follower, the leader).
         public var onWebhook: @Sendable () -> Void
 
-        public init(isReady: @escaping @Sendable () -> Bool, metrics: @escaping @Sendable () -> String, verifier: WebhookVerifier?,
-                    onWebhook: @escaping @Sendable () -> Void) {
+        public init(isReady: @escaping @Sendable () -> Bool, isLive: @escaping @Sendable () -> Bool = { true }, metrics: @escaping @Sendable () -> String,
+                    verifier: WebhookVerifier?, onWebhook: @escaping @Sendable () -> Void) {
             self.isReady = isReady
+            self.isLive = isLive
             self.metrics = metrics
             self.verifier = verifier
             self.onWebhook = onWebhook
@@ -29,7 +32,9 @@ public enum HTTPServer {
 
     public static func router(_ handlers: Handlers, logger: Logger) -> Router<BasicRequestContext> {
         let router = Router()
-        router.get("healthz") { _, _ in HTTPServer.text(.ok, "ok\n") }
+        router.get("healthz") { _, _ in
+            handlers.isLive() ? HTTPServer.text(.ok, "ok\n") : HTTPServer.text(.serviceUnavailable, "stalled: the reconcile loop made no progress for too long\n")
+        }
         router.get("readyz") { _, _ in
             handlers.isReady() ? HTTPServer.text(.ok, "ready\n") : HTTPServer.text(.serviceUnavailable, "not ready: no plan has succeeded yet\n")
         }

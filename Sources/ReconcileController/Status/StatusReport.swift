@@ -19,6 +19,8 @@ public struct StatusReport: Sendable, Equatable {
     public var restarted = 0
     public var errors: [String] = []
     public var lastGoodRevision: String?
+    /// The revision drift is corrected to: the last one applied (a blocked one never is).
+    public var driftTarget: String?
     public var fetchError: String?
 
     public init(revision: String, lastRunTime: Date, result: Result) {
@@ -40,6 +42,7 @@ public struct StatusReport: Sendable, Equatable {
             "restarted": .string(String(restarted)),
             "errors": .string(String(errors.joined(separator: "\n").prefix(8192))),
             "lastGoodRevision": .string(lastGoodRevision ?? ""),
+            "driftTarget": .string(driftTarget ?? ""),
             "fetchError": .string(String((fetchError ?? "").prefix(2048))),
         ]
         return [
