@@ -10,6 +10,14 @@ public struct DriftObservation: Sendable, Equatable {
     /// The field managers that own those paths now.
     public var managers: [String]
     public var uid: String?
+
+    public init(key: ObjectKey, deleted: Bool, paths: [String], managers: [String], uid: String?) {
+        self.key = key
+        self.deleted = deleted
+        self.paths = paths
+        self.managers = managers
+        self.uid = uid
+    }
 }
 
 /// The keys of drifted objects waiting for the reconcile loop, as controller-runtime's work

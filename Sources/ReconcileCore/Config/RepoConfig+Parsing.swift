@@ -59,7 +59,14 @@ extension RepoConfig {
                 guard value >= 1 else { throw reader.error(max.mark, "restart.maxConcurrent must be at least 1, got \(value)") }
                 config.restart.maxConcurrent = value
             }
-            if let timeout = restart["timeout"] { config.restart.timeout = try reader.duration(timeout, field: "restart.timeout") }
+            if let timeout = restart["timeout"] {
+                let value = try reader.duration(timeout, field: "restart.timeout")
+                // A rollout wait holds the controller's write turn (drift corrections wait for it).
+                guard value <= RepoConfig.maxRestartTimeout else {
+                    throw reader.error(timeout.mark, "restart.timeout must be at most 1h (the controller waits that long for one rollout at most), got \(DurationText.format(value))")
+                }
+                config.restart.timeout = value
+            }
         }
         if let prune = root["prune"] { config.prune = try reader.bool(prune, field: "prune") }
         if let force = root["force"] { config.force = try reader.bool(force, field: "force") }

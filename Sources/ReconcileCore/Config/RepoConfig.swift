@@ -3,6 +3,9 @@ public import YAML
 /// `reconcile.yaml`: the helmfile-style description of a config repository — its bundles of
 /// manifests, environments of values, and the namespaces' desired sidecar injection.
 public struct RepoConfig: Sendable {
+    /// The ceiling on `restart.timeout`, in seconds.
+    public static let maxRestartTimeout: Double = 3600
+
     public static let fileName = "reconcile.yaml"
 
     public struct Bundle: Sendable {

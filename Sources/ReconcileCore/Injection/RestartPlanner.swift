@@ -7,6 +7,19 @@ public struct PlannedRestart: Sendable, Codable, Hashable {
     public var to: PodInjection
     public var pods: Int
     public var reason: String
+    /// A restart was already triggered after every stale pod was created (`restartedAt` on the
+    /// pod template): its rollout is under way — an apply interrupted mid-restart, resumed by
+    /// the next run — so the executor waits for it instead of restarting the workload again.
+    public var rolloutStarted: Bool
+
+    public init(workload: ObjectKey, from: PodInjection, to: PodInjection, pods: Int, reason: String, rolloutStarted: Bool = false) {
+        self.workload = workload
+        self.from = from
+        self.to = to
+        self.pods = pods
+        self.reason = reason
+        self.rolloutStarted = rolloutStarted
+    }
 }
 
 /// Something reconcile cannot or will not restart itself; a person must act.
@@ -54,7 +67,9 @@ public struct RestartPlanner: Sendable {
                     } else if kind == "Deployment", workload[path: ["spec", "paused"]]?.bool == true {
                         manual.append(ManualRestart(object: key, reason: "\(reason); the Deployment is paused: resume it to roll out"))
                     } else {
-                        restarts.append(PlannedRestart(workload: key, from: have, to: wanted, pods: stale.count, reason: reason))
+                        let started = RestartPlanner.rolloutStarted(templateAnnotations: template.stringMap(at: ["annotations"]), stale: stale)
+                        restarts.append(PlannedRestart(workload: key, from: have, to: wanted, pods: stale.count,
+                                                       reason: started ? reason + "; its restart is already rolling out" : reason, rolloutStarted: started))
                     }
                 }
             }
@@ -72,6 +87,16 @@ public struct RestartPlanner: Sendable {
             }
         }
         return (restarts, manual)
+    }
+
+    /// Whether the template's `restartedAt` is later than the creation of every stale pod: the
+    /// restart that replaces them was already made (ISO 8601 times compare as text).
+    static func rolloutStarted(templateAnnotations: [String: String], stale: [Node]) -> Bool {
+        guard let restartedAt = templateAnnotations[RolloutStatus.restartedAtAnnotation], !restartedAt.isEmpty else { return false }
+        return stale.allSatisfy { pod in
+            guard let created = pod[path: ["metadata", "creationTimestamp"]]?.string, !created.isEmpty else { return false }
+            return created < restartedAt
+        }
     }
 
     static func reason(have: PodInjection, want: PodInjection, stale: Int, total: Int) -> String {

@@ -51,9 +51,12 @@ public enum RolloutStatus: Sendable, Equatable {
 
     /// The merge patch `kubectl rollout restart` sends: a new pod-template annotation, so the
     /// controller rolls every pod. Not server-side apply: reconcile must not own this field.
+    /// The pod-template annotation `kubectl rollout restart` (and reconcile) sets.
+    public static let restartedAtAnnotation = "kubectl.kubernetes.io/restartedAt"
+
     public static func restartPatch(at timestamp: String) -> Node {
         var patch = Node(.mapping([]))
-        patch.set(.string(timestamp), at: ["spec", "template", "metadata", "annotations", "kubectl.kubernetes.io/restartedAt"])
+        patch.set(.string(timestamp), at: ["spec", "template", "metadata", "annotations", restartedAtAnnotation])
         return patch
     }
 }

@@ -46,6 +46,7 @@ public struct JSONPlanRenderer: Sendable {
             node["to"] = podInjection(restart.to)
             node["pods"] = Node(.int(restart.pods))
             node["reason"] = .string(restart.reason)
+            if restart.rolloutStarted { node["rolloutStarted"] = Node(.bool(true)) }
             return node
         })
         root["manualRestarts"] = .sequence(plan.manualRestarts.map { manual in

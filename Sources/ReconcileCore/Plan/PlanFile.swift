@@ -79,7 +79,8 @@ public enum PlanFile {
             }
             plan.restarts.append(PlannedRestart(workload: ObjectKey(group: item["group"]?.string ?? "apps", kind: kind, namespace: namespace, name: name),
                                                 from: injection(item["from"]), to: injection(item["to"]),
-                                                pods: item["pods"]?.int ?? 0, reason: item["reason"]?.string ?? ""))
+                                                pods: item["pods"]?.int ?? 0, reason: item["reason"]?.string ?? "",
+                                                rolloutStarted: item["rolloutStarted"]?.bool ?? false))
         }
         for item in document["findings"]?.sequence ?? [] {
             guard let code = item["code"]?.string, let severity = Finding.Severity(rawValue: item["severity"]?.string ?? "") else { continue }

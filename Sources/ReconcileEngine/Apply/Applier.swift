@@ -15,6 +15,11 @@ public struct ApplyOutcome: Sendable {
 
     public var change: PlannedChange
     public var result: Result
+
+    public init(change: PlannedChange, result: Result) {
+        self.change = change
+        self.result = result
+    }
 }
 
 /// Carries out a plan's changes in its order with server-side apply as field manager

@@ -8,6 +8,12 @@ public struct PlanExecution: Sendable {
     /// Restarts not attempted because their namespace's change did not apply.
     public var restartsHeldBack: Int
 
+    public init(outcomes: [ApplyOutcome], restarts: [RestartOutcome], restartsHeldBack: Int) {
+        self.outcomes = outcomes
+        self.restarts = restarts
+        self.restartsHeldBack = restartsHeldBack
+    }
+
     public var applied: Int { outcomes.filter { $0.result == .applied }.count }
     public var pruned: Int { outcomes.filter { $0.result == .pruned }.count }
     public var failures: [String] {

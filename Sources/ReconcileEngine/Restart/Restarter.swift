@@ -69,9 +69,16 @@ public struct Restarter: Sendable {
         let ref = ObjectReference(apiVersion: "apps/v1", kind: key.kind, namespace: key.namespace, name: key.name)
         let formatter = ISO8601DateFormatter()
         do {
-            let patched = try await cluster.mergePatch(ref, patch: RolloutStatus.restartPatch(at: formatter.string(from: now())), fieldManager: "kubectl-rollout")
-            progress("restart \(key.shortDescription): \(restart.reason)")
-            let uid = patched[path: ["metadata", "uid"]]?.string
+            let uid: String?
+            if restart.rolloutStarted {
+                // Restarted by an earlier run that was interrupted: wait for that rollout, never restart twice.
+                progress("restart \(key.shortDescription): already rolling out; waiting for it")
+                uid = try await cluster.get(ref)?[path: ["metadata", "uid"]]?.string
+            } else {
+                let patched = try await cluster.mergePatch(ref, patch: RolloutStatus.restartPatch(at: formatter.string(from: now())), fieldManager: "kubectl-rollout")
+                progress("restart \(key.shortDescription): \(restart.reason)")
+                uid = patched[path: ["metadata", "uid"]]?.string
+            }
             let deadline = now().addingTimeInterval(timeout)
             var lastMessage = ""
             while true {
@@ -99,6 +106,8 @@ public struct Restarter: Sendable {
                 }
                 try await Task.sleep(nanoseconds: UInt64(pollInterval * 1_000_000_000))
             }
+        } catch is CancellationError {
+            return .failed("interrupted while waiting for the rollout (it goes on; the next run waits for it)")
         } catch {
             return .failed("\(error)")
         }
