@@ -71,7 +71,8 @@ import Glibc
             let result = try fixture.plan(binary: binary, repo: job.1, index: index, timeout: 120)
             return Self.problem(with: result, expected: job.0)
         }
-        #expect(failures.isEmpty, "\(failures.count) of \(jobs.count) runs misbehaved:\n\(failures.prefix(5).joined(separator: "\n\n"))")
+        let report = "\(failures.count) of \(jobs.count) runs misbehaved:\n\(failures.prefix(3).joined(separator: "\n\n"))"
+        #expect(failures.count == 0, Comment(rawValue: report))
     }
 
     @Test(.enabled(if: KillAndRerunTests.reconcileBinary != nil, "the reconcile executable is not built next to the tests"),
@@ -177,7 +178,11 @@ import Glibc
             var stdout: String
             var stderr: String
             var timedOut: Bool
-            var description: String { "exit \(code)\(timedOut ? " (timed out)" : "")\n--- stderr (tail)\n\(stderr.suffix(1500))" }
+            var description: String {
+                // A sanitizer report from its first line; otherwise the end of stderr.
+                let excerpt = stderr.range(of: "==ERROR: ").map { String(stderr[$0.lowerBound...].prefix(1500)) } ?? String(stderr.suffix(1500))
+                return "exit \(code)\(timedOut ? " (timed out)" : "")\n--- stderr\n\(excerpt)"
+            }
         }
 
         /// A started `reconcile plan` whose output goes to files.
@@ -215,6 +220,11 @@ import Glibc
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = ["plan", "--repo", repo, "--kubeconfig", kubeconfig, "--color", "never", "--detailed-exitcode"]
             process.standardInput = FileHandle.nullDevice
+            // Under an AddressSanitizer build, leaks are issue 18's (libgit2 1.5's pcre2 path):
+            // here only memory errors count, so LeakSanitizer is off unless the caller chose.
+            var environment = ProcessInfo.processInfo.environment
+            if environment["ASAN_OPTIONS"] == nil { environment["ASAN_OPTIONS"] = "detect_leaks=0" }
+            process.environment = environment
             process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
             try process.run()
