@@ -13,6 +13,10 @@ public struct GitCredentials: Sendable, Equatable {
     public var sshPassphrase: String?
     public var knownHostsPath: String?
     public var insecureSkipHostKeyCheck: Bool
+    /// A fetch that runs longer is aborted (seconds; nil: no limit). libgit2 1.5 has no socket
+    /// timeout of its own, so this is checked whenever libgit2 calls back (data arriving,
+    /// credentials, host keys); a server that sends nothing at all is left to `/healthz`.
+    public var fetchTimeout: Double?
 
     public init(
         username: String? = nil,
@@ -21,8 +25,10 @@ public struct GitCredentials: Sendable, Equatable {
         sshPublicKeyPath: String? = nil,
         sshPassphrase: String? = nil,
         knownHostsPath: String? = nil,
-        insecureSkipHostKeyCheck: Bool = false
+        insecureSkipHostKeyCheck: Bool = false,
+        fetchTimeout: Double? = nil
     ) {
+        self.fetchTimeout = fetchTimeout
         self.username = username
         self.token = token
         self.sshPrivateKeyPath = sshPrivateKeyPath

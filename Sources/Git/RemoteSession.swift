@@ -13,6 +13,8 @@ final class RemoteSession {
     let credentials: GitCredentials
     let knownHosts: KnownHosts?
     private(set) var failure: GitError?
+    /// When the fetch is given up (`GitCredentials.fetchTimeout`).
+    let deadline: Date?
     /// Credential types already offered; each is tried once, so a rejected credential fails
     /// instead of looping forever.
     private var offered: Set<UInt32> = []
@@ -20,6 +22,7 @@ final class RemoteSession {
     init(url: RemoteURL, credentials: GitCredentials) throws(GitError) {
         self.url = url
         self.credentials = credentials
+        self.deadline = credentials.fetchTimeout.map { Date(timeIntervalSinceNow: $0) }
         let context = "cannot fetch \(url.redacted)"
         switch url.transport {
         case .https where !LibGit2.supportsHTTPS:
@@ -53,12 +56,22 @@ final class RemoteSession {
         callbacks.credentials = { out, _, usernameFromURL, allowedTypes, payload in
             guard let out, let payload else { return -1 }
             let session = Unmanaged<RemoteSession>.fromOpaque(payload).takeUnretainedValue()
+            if let expired = session.expired() { return expired }
             return session.acquireCredential(out, usernameFromURL: swiftString(usernameFromURL), allowed: allowedTypes)
         }
         callbacks.certificate_check = { cert, _, host, payload in
             guard let cert, let payload else { return -1 }
             let session = Unmanaged<RemoteSession>.fromOpaque(payload).takeUnretainedValue()
+            if let expired = session.expired() { return expired }
             return session.checkCertificate(cert, host: swiftString(host))
+        }
+        callbacks.transfer_progress = { _, payload in
+            guard let payload else { return 0 }
+            return Unmanaged<RemoteSession>.fromOpaque(payload).takeUnretainedValue().expired() ?? 0
+        }
+        callbacks.sideband_progress = { _, _, payload in
+            guard let payload else { return 0 }
+            return Unmanaged<RemoteSession>.fromOpaque(payload).takeUnretainedValue().expired() ?? 0
         }
     }
 
@@ -105,6 +118,15 @@ final class RemoteSession {
 
     private func offer(_ type: UInt32) -> Bool {
         offered.insert(type).inserted
+    }
+
+    /// A negative code that aborts the fetch once its deadline has passed; nil before.
+    private func expired() -> Int32? {
+        guard let deadline, Date() >= deadline else { return nil }
+        let message = "the fetch took longer than \(Int(credentials.fetchTimeout ?? 0)) s and was aborted"
+        failure = GitError(kind: .unreachableRemote, context: "cannot fetch \(url.redacted)", message: message)
+        git_error_set_str(Int32(GIT_ERROR_CALLBACK.rawValue), message)
+        return GIT_EUSER.rawValue
     }
 
     private func refuse(_ message: String) -> Int32 {

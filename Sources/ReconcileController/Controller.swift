@@ -22,11 +22,17 @@ public final class Controller: Sendable {
         public var planOptions: PlanOptions
         public var leaderTiming: LeaderElector.Timing
         public var rolloutPollInterval: Double
+        public var minimumGap: Duration
+        public var stallIntervals: Int
+        public var retryBackoff: Duration
 
         public init(namespace: String, leaseName: String = "reconcile", identity: String, interval: Duration = .seconds(60),
                     listenHost: String = "0.0.0.0", listenPort: Int = 8080, driftOverride: RepoConfig.DriftMode? = nil, webhookSecret: [UInt8]? = nil,
                     allowedFindings: Set<String> = [], planOptions: PlanOptions = PlanOptions(), leaderTiming: LeaderElector.Timing = .init(),
-                    rolloutPollInterval: Double = 2) {
+                    rolloutPollInterval: Double = 2, minimumGap: Duration = .seconds(2), stallIntervals: Int = 5, retryBackoff: Duration = .seconds(5)) {
+            self.minimumGap = minimumGap
+            self.stallIntervals = stallIntervals
+            self.retryBackoff = retryBackoff
             self.namespace = namespace
             self.leaseName = leaseName
             self.identity = identity
@@ -65,7 +71,8 @@ public final class Controller: Sendable {
         let loop = ReconcileLoop(source: source, cluster: metered, writer: writer, leader: leader, drift: drift, metrics: metrics,
                                  settings: .init(namespace: options.namespace, interval: options.interval, driftOverride: options.driftOverride,
                                                  allowedFindings: options.allowedFindings, planOptions: options.planOptions,
-                                                 rolloutPollInterval: options.rolloutPollInterval, identity: options.identity),
+                                                 rolloutPollInterval: options.rolloutPollInterval, identity: options.identity,
+                                                 minimumGap: options.minimumGap, stallIntervals: options.stallIntervals, retryBackoff: options.retryBackoff),
                                  logger: logger, wake: wake)
         leader.onLeadershipChange { isLeader in
             metrics.leader(isLeader)

@@ -84,6 +84,25 @@ struct RemoteTests {
         try exerciseCloneAndFetch(url: "git://127.0.0.1:\(daemon.port)/app.git", remote: remote)
     }
 
+    /// Issue 16: a fetch past its deadline is aborted from libgit2's callbacks with a clear
+    /// error, and leaves no half-made cache behind.
+    @Test(.enabled(if: TestGit.daemonAvailable, "git daemon is not installed (no git-daemon in git --exec-path)"))
+    func fetchPastItsTimeoutIsAborted() throws {
+        let remote = try Remote()
+        defer { TestGit.cleanup(remote.root) }
+        let daemon = try GitDaemon(baseDirectory: remote.root + "/server")
+        defer { daemon.stop() }
+        let url = "git://127.0.0.1:\(daemon.port)/app.git"
+        let error = #expect(throws: GitError.self) {
+            try GitRepository.cloneOrFetch(url: url, cacheDirectory: remote.cache, credentials: GitCredentials(fetchTimeout: 1e-9))
+        }
+        #expect(error?.kind == .unreachableRemote)
+        #expect("\(error.map { "\($0)" } ?? "")".contains("took longer than"), "\(String(describing: error))")
+        // With time enough, the same fetch works.
+        let (repo, _) = try GitRepository.cloneOrFetch(url: url, cacheDirectory: remote.cache, credentials: GitCredentials(fetchTimeout: 60))
+        #expect(try repo.resolveCommit("main").hex == remote.first)
+    }
+
     @Test func cacheNamesAreStablePerURLAndSafe() throws {
         let a = try RemoteURL("https://user:secret@github.com/org/repo.git").cacheName
         let b = try RemoteURL("https://github.com/org/repo.git").cacheName

@@ -32,8 +32,15 @@ struct RepoOptions: ParsableArguments {
     @Option(help: "known_hosts file for the git remote's SSH host key (host-key checking is always on).")
     var knownHosts: String?
 
+    @Option(help: "Abort a git fetch that runs longer than this (90s, 5m, 1h).")
+    var fetchTimeout: String = "5m"
+
     func credentials() throws -> GitCredentials {
         var credentials = GitCredentials()
+        guard let timeout = DurationText.seconds(fetchTimeout), timeout > 0 else {
+            throw UserError("--fetch-timeout must be a duration such as 90s or 5m, got \(fetchTimeout)")
+        }
+        credentials.fetchTimeout = timeout
         if let file = gitTokenFile {
             guard let token = try? String(contentsOfFile: file, encoding: .utf8) else { throw UserError("cannot read --git-token-file \(file)") }
             credentials.token = token.trimmingCharacters(in: .whitespacesAndNewlines)

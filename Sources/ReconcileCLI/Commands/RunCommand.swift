@@ -64,8 +64,20 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds between checks of a restarted workload's rollout.")
     var rolloutPollInterval: Double = 2
 
+    @Option(help: "Least time between the end of one pass and the start of the next, however often woken (webhooks, drift).")
+    var minPassGap: String = "2s"
+
+    @Option(help: "/healthz fails when the loop made no progress (a hung fetch or API call) for this many intervals.")
+    var stallIntervals: Int = 5
+
+    @Option(help: "After a pass that failed for a passing reason (API 429/5xx, timeouts, a failed fetch), retry after this, doubling up to --interval.")
+    var retryBackoff: String = "5s"
+
     func validate() throws {
         guard Self.parseDuration(interval) != nil else { throw ValidationError("--interval must be a duration such as 30s, 1m or 1h, got \(interval)") }
+        guard Self.parseDuration(minPassGap) != nil else { throw ValidationError("--min-pass-gap must be a duration such as 2s, got \(minPassGap)") }
+        guard Self.parseDuration(retryBackoff) != nil else { throw ValidationError("--retry-backoff must be a duration such as 5s, got \(retryBackoff)") }
+        guard stallIntervals >= 2 else { throw ValidationError("--stall-intervals must be at least 2, got \(stallIntervals)") }
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json, got \(logFormat)") }
         if let drift, RepoConfig.DriftMode(rawValue: drift) == nil { throw ValidationError("--drift must be correct or report, got \(drift)") }
         guard Self.parseListen(listen) != nil else { throw ValidationError("--listen must be host:port, got \(listen)") }
@@ -103,7 +115,8 @@ struct RunCommand: AsyncParsableCommand {
             planOptions: pruneOptions.planOptions(diffContext: 3),
             leaderTiming: .init(leaseDuration: .milliseconds(Int(leaseDuration * 1000)), renewPeriod: .milliseconds(Int(renewPeriod * 1000)),
                                 retryPeriod: .milliseconds(Int(retryPeriod * 1000))),
-            rolloutPollInterval: rolloutPollInterval)
+            rolloutPollInterval: rolloutPollInterval, minimumGap: Self.parseDuration(minPassGap)!, stallIntervals: stallIntervals,
+            retryBackoff: Self.parseDuration(retryBackoff)!)
         return Controller(options: options, cluster: try kubeOptions.client(), source: GitDesiredStateSource(options: repoOptions), logger: logger)
     }
 
