@@ -230,6 +230,26 @@ struct BadInputTests {
         #expect(result.stderr.utf8.count < 4_096, "the error must not echo the input:\n\(result.stderr.prefix(500))")
     }
 
+    /// The other side of the nesting limit: a manifest whose aliases expand to just under it goes
+    /// through every recursive walk of a plan (render, compare, diff, text and JSON output).
+    @Test("a manifest nested just under the limit through aliases plans without crashing",
+          arguments: [["--format", "text"], ["--format", "json"], ["--format", "markdown"]])
+    func nestingUnderTheLimitPlans(format: [String]) async throws {
+        let root = try TestGit.temporaryDirectory()
+        defer { TestGit.cleanup(root) }
+        try TestGit.write(GeneratedBadInput.config, to: root + "/reconcile.yaml")
+        // Root, spec and 10 lists: 12 levels where `*a97` is used, and a97 nests 980 more.
+        var text = GeneratedBadInput.manifest + "  x0: &a0 " + String(repeating: "[", count: 10) + "1" + String(repeating: "]", count: 10) + "\n"
+        for k in 1...98 {
+            text += "  x\(k): &a\(k) " + String(repeating: "[", count: 10) + "*a\(k - 1)" + String(repeating: "]", count: 10) + "\n"
+        }
+        try TestGit.write(text, to: root + "/mesh/vs.yaml")
+        let result = await reconcile(["plan", "--repo", root, "--live-snapshot", Corpus.validSnapshot, "--detailed-exitcode"] + format)
+        #expect(result.code == 2, "\(result.code): \(result.stderr.prefix(2_000))")
+        #expect(result.stderr.isEmpty, "\(result.stderr.prefix(2_000))")
+        #expect(result.stdout.contains("VirtualService demo/reviews") || result.stdout.contains("\"reviews\""), "\(result.stdout.prefix(2_000))")
+    }
+
     @Test("a bundle path that matches no file is not an error")
     func emptyBundlePathIsFine() async throws {
         let repo = try ScratchCopy(of: Corpus.directory + "/ok-empty-bundle-path")
