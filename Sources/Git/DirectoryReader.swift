@@ -3,8 +3,9 @@ import Foundation
 /// Reads a plain directory that is not a git repository (configs kept outside git), with the same
 /// `include` filter and the same file rules as `GitRepository.workingTreeFiles`.
 public enum DirectoryReader {
-    public static func files(at path: String, include: (String) -> Bool) throws -> [GitFile] {
-        try DirectoryWalker.files(root: path, skip: { _, _ in false }, include: include)
+    /// Files over `limits` are refused (`GitError.Kind.tooLarge`, naming the file).
+    public static func files(at path: String, include: (String) -> Bool, limits: ReadLimits = .unlimited) throws -> [GitFile] {
+        try DirectoryWalker.files(root: path, skip: { _, _ in false }, include: include, limits: limits)
     }
 }
 
@@ -23,7 +24,7 @@ public enum DirectoryReader {
 enum DirectoryWalker {
     /// `skip(relativePath, isDirectory)` prunes entries before they are read or descended into.
     static func files(
-        root: String, skip: (String, Bool) throws -> Bool, include: (String) -> Bool
+        root: String, skip: (String, Bool) throws -> Bool, include: (String) -> Bool, limits: ReadLimits = .unlimited
     ) throws -> [GitFile] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -53,7 +54,13 @@ enum DirectoryWalker {
             }
             level = next
         }
-        let contents = try concurrentMap(directories) { directory in try readFiles(of: directory, root: root) }
+        // Each file is checked against the per-file limit as it is opened (its size from `fstat`,
+        // and reading stops past the limit if it grows), and against the total as it is counted
+        // in, so reading stops at the file that crosses it.
+        let total = ByteCount()
+        let contents = try concurrentMap(directories) { directory in
+            try readFiles(of: directory, root: root, limits: limits, total: total)
+        }
         return zip(directories, contents).flatMap { directory, contents in
             zip(directory.files, contents).map { name, bytes in GitFile(path: directory.path(of: name), bytes: bytes) }
         }.sorted { $0.path < $1.path }
@@ -90,14 +97,32 @@ enum DirectoryWalker {
     }
 
     /// The contents of a directory's files, in the order of `directory.files`.
-    private static func readFiles(of directory: Directory, root: String) throws -> [[UInt8]] {
+    /// Bytes read so far by every thread of one walk.
+    private final class ByteCount: @unchecked Sendable {
+        private let lock = NSLock()
+        private var total = 0
+
+        /// Counts `size` more bytes for `path`, or throws when that breaks `limits`.
+        func add(_ size: Int, path: String, limits: ReadLimits) throws {
+            try lock.withLock {
+                if let violation = limits.violation(path: path, size: size, total: total) { throw violation }
+                total += size
+            }
+        }
+    }
+
+    private static func readFiles(of directory: Directory, root: String, limits: ReadLimits, total: ByteCount) throws -> [[UInt8]] {
         let path = absolute(directory.relative, root: root)
         let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw GitError(kind: .other, context: "cannot list directory \(path)", message: String(cString: strerror(errno)))
         }
         defer { close(descriptor) }
-        return try directory.files.map { name in try readFile(name, in: descriptor, path: path + "/" + name) }
+        return try directory.files.map { name in
+            let bytes = try readFile(name, in: descriptor, path: path + "/" + name, relative: directory.path(of: name), limits: limits)
+            try total.add(bytes.count, path: directory.path(of: name), limits: limits)
+            return bytes
+        }
     }
 
     private enum EntryType { case directory, regular, other }
@@ -138,7 +163,9 @@ enum DirectoryWalker {
     /// straight into the byte array the core works on (sized by `fstat`, and still complete if the
     /// file grows while it is read). `O_NOFOLLOW`: a file swapped for a symbolic link since the
     /// listing is refused, not followed.
-    private static func readFile(_ name: String, in directory: Int32, path: String) throws -> [UInt8] {
+    private static func readFile(
+        _ name: String, in directory: Int32, path: String, relative: String, limits: ReadLimits
+    ) throws -> [UInt8] {
         let descriptor = openat(directory, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard descriptor >= 0 else {
             throw GitError(kind: .other, context: "cannot read file \(path)", message: String(cString: strerror(errno)))
@@ -146,6 +173,7 @@ enum DirectoryWalker {
         defer { close(descriptor) }
         var info = stat()
         let expected = fstat(descriptor, &info) == 0 ? max(Int(info.st_size), 0) : 0
+        if let violation = limits.violation(path: relative, size: expected, total: 0) { throw violation }
         var failure: Int32 = 0
         var bytes = [UInt8](unsafeUninitializedCapacity: expected + 1) { buffer, initialized in
             initialized = 0
@@ -159,6 +187,7 @@ enum DirectoryWalker {
             while failure == 0 {
                 let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
                 if count > 0 { bytes += chunk[0..<count] } else if count == 0 { break } else if errno != EINTR { failure = errno }
+                if let violation = limits.violation(path: relative, size: bytes.count, total: 0) { throw violation }
             }
         }
         if failure != 0 {

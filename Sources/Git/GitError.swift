@@ -19,6 +19,8 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
         case hostKeyCheckNotConfigured
         /// libgit2 was built without the transport the URL needs (HTTPS or SSH), or the URL is unusable.
         case unsupported
+        /// A file (or all files together) is larger than the `ReadLimits` allow.
+        case tooLarge
         case other
     }
 

@@ -129,23 +129,29 @@ public final class GitRepository: @unchecked Sendable {
 
     /// Files of the commit's tree, recursively, read from the object database (no checkout); only
     /// paths for which `include` returns true are read (blobs of others are never loaded). Regular
-    /// and executable files only: symlinks and submodules are skipped. Sorted by path.
-    public func files(at commit: ObjectID, include: (String) -> Bool) throws -> [GitFile] {
+    /// and executable files only: symlinks and submodules are skipped. Sorted by path. A blob's
+    /// size is read from its header before the blob is loaded, so one over `limits` is refused
+    /// (`GitError.Kind.tooLarge`, naming the file) without being read.
+    public func files(at commit: ObjectID, include: (String) -> Bool, limits: ReadLimits = .unlimited) throws -> [GitFile] {
         try locked {
             try withCommit(commit) { commitHandle in
                 var tree: OpaquePointer?
                 try LibGit2.check(git_commit_tree(&tree, commitHandle), "git_commit_tree",
                                   "cannot read the tree of commit \(commit.short) in \(path)")
                 defer { git_tree_free(tree) }
+                var odb: OpaquePointer?
+                try LibGit2.check(git_repository_odb(&odb, handle), "git_repository_odb", "cannot open the object database of \(path)")
+                defer { git_odb_free(odb) }
                 var files: [GitFile] = []
-                try collect(tree: tree!, prefix: "", include: include, into: &files)
+                var total = 0
+                try collect(tree: tree!, prefix: "", include: include, odb: odb!, limits: limits, total: &total, into: &files)
                 return files.sorted { $0.path < $1.path }
             }
         }
     }
 
-    private func collect(tree: OpaquePointer, prefix: String, include: (String) -> Bool,
-                         into files: inout [GitFile]) throws(GitError) {
+    private func collect(tree: OpaquePointer, prefix: String, include: (String) -> Bool, odb: OpaquePointer,
+                         limits: ReadLimits, total: inout Int, into files: inout [GitFile]) throws(GitError) {
         for index in 0..<git_tree_entrycount(tree) {
             guard let entry = git_tree_entry_byindex(tree, index) else { continue }
             let name = swiftString(git_tree_entry_name(entry)) ?? ""
@@ -157,9 +163,15 @@ public final class GitRepository: @unchecked Sendable {
                 try LibGit2.check(git_tree_lookup(&subtree, handle, id), "git_tree_lookup",
                                   "cannot read directory \(entryPath) in \(path)")
                 defer { git_tree_free(subtree) }
-                try collect(tree: subtree!, prefix: entryPath, include: include, into: &files)
+                try collect(tree: subtree!, prefix: entryPath, include: include, odb: odb, limits: limits, total: &total, into: &files)
             case GIT_FILEMODE_BLOB, GIT_FILEMODE_BLOB_EXECUTABLE:
                 guard include(entryPath) else { continue }
+                var headerSize = 0
+                var type = GIT_OBJECT_INVALID
+                try LibGit2.check(git_odb_read_header(&headerSize, &type, odb, id), "git_odb_read_header",
+                                  "cannot read file \(entryPath) in \(path)")
+                if let violation = limits.violation(path: entryPath, size: headerSize, total: total) { throw violation }
+                total += headerSize
                 var blob: OpaquePointer?
                 try LibGit2.check(git_blob_lookup(&blob, handle, id), "git_blob_lookup",
                                   "cannot read file \(entryPath) in \(path)")
@@ -175,7 +187,8 @@ public final class GitRepository: @unchecked Sendable {
 
     /// Files of the working tree as they are on disk now (uncommitted edits included), skipping
     /// `.git`, nested repositories, symlinks and paths git ignores (`git_ignore_path_is_ignored`).
-    public func workingTreeFiles(include: (String) -> Bool) throws -> [GitFile] {
+    /// Files over `limits` are refused (`GitError.Kind.tooLarge`, naming the file).
+    public func workingTreeFiles(include: (String) -> Bool, limits: ReadLimits = .unlimited) throws -> [GitFile] {
         try locked {
             guard let workingDirectory else {
                 throw GitError(kind: .other, context: "cannot read the working tree of \(path)",
@@ -187,7 +200,7 @@ public final class GitRepository: @unchecked Sendable {
                     git_ignore_path_is_ignored(&ignored, handle, isDirectory ? relative + "/" : relative),
                     "git_ignore_path_is_ignored", "cannot check whether \(relative) is ignored in \(workingDirectory)")
                 return ignored == 1
-            }, include: include)
+            }, include: include, limits: limits)
         }
     }
 }

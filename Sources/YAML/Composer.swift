@@ -3,20 +3,18 @@
 /// "billion laughs" file must fail fast, not exhaust memory), merge keys `<<` are applied, and
 /// duplicate keys are rejected (kubectl rejects them too; silently taking one would hide bugs).
 /// It keeps an explicit stack instead of recursing so deep nesting cannot overflow a thread stack.
+///
+/// Limits (`InputLimits`): a document may expand to at most `maxExpandedNodes` nodes, and its
+/// nesting is measured after expansion — an alias used at depth d of an anchored tree h levels
+/// deep nests d + h levels — so chained anchors cannot build a tree deeper than the recursive
+/// walks over `Node` (equality, diff, emitters) are allowed to see.
 struct Composer {
-    /// No document may expand to more nodes than this, counting every alias expansion.
-    static let maxExpandedNodes = 1_000_000
-    /// Past this many alias-created nodes, expansion may be at most `maxAliasRatio` times the
-    /// number of nodes actually written in the document.
-    static let aliasRatioThreshold = 10_000
-    static let maxAliasRatio = 100
-    /// Deeper nesting than this is rejected; no real manifest comes close.
-    static let maxDepth = 1_000
-
-    /// A finished node and how many nodes it stands for once every alias inside is expanded.
+    /// A finished node, how many nodes it stands for once every alias inside is expanded, and how
+    /// many collection levels it nests (0 for a scalar, 1 for a list of scalars).
     private struct Built {
         var node: Node
         var size: Int
+        var height = 0
         var isMergeKey = false
     }
 
@@ -26,6 +24,8 @@ struct Composer {
         let mark: Mark
         let anchor: String?
         var size = 1
+        /// The greatest `height` of the nodes attached so far.
+        var childHeight = 0
         var items: [Node] = []
         /// The entries written in a mapping, in order; the mapping's value as it is unless it merges.
         var entries: [Node.Entry] = []
@@ -42,6 +42,8 @@ struct Composer {
 
     private let reader: EventReader
     private let source: SourceText
+    private let limits: InputLimits
+    private let maxDepth: Int
 
     // Per-document state.
     private var anchors: [String: Built] = [:]
@@ -51,8 +53,10 @@ struct Composer {
     private var root: Built?
     private var rootIsEmpty = false
 
-    init(source: SourceText) throws {
+    init(source: SourceText, limits: InputLimits = .default) throws {
         self.source = source
+        self.limits = limits
+        maxDepth = limits.nestingDepth
         reader = try EventReader(source: source)
     }
 
@@ -87,14 +91,21 @@ struct Composer {
                 }
                 ownNodes += 1
                 aliasNodes += target.size
-                if ownNodes + aliasNodes > Self.maxExpandedNodes
-                    || (aliasNodes > Self.aliasRatioThreshold && aliasNodes > Self.maxAliasRatio * ownNodes)
+                if ownNodes + aliasNodes > limits.maxExpandedNodes
+                    || (aliasNodes > limits.aliasRatioThreshold && aliasNodes > limits.maxAliasRatio * ownNodes)
                 {
-                    throw source.diagnostic("document expands too many aliases (possible alias bomb)", at: mark)
+                    throw source.diagnostic(
+                        "document expands too many aliases (possible alias bomb): more than \(limits.maxExpandedNodes) nodes, "
+                            + "or aliases adding more than \(limits.maxAliasRatio) times the nodes written", at: mark)
+                }
+                guard stack.count + target.height <= maxDepth else {
+                    throw source.diagnostic(
+                        "nesting is too deep (more than \(maxDepth) levels) once alias \"\(name)\" is expanded: "
+                            + "it is used \(stack.count) levels deep and its anchor nests \(target.height) more", at: mark)
                 }
                 var node = target.node
                 node.mark = mark
-                try attach(Built(node: node, size: target.size))
+                try attach(Built(node: node, size: target.size, height: target.height))
             case .scalar(let scalar):
                 ownNodes += 1
                 let value: Node.Value
@@ -119,7 +130,7 @@ struct Composer {
                 try push(Frame(isMapping: true, mark: mark, anchor: anchor))
             case .sequenceEnd, .mappingEnd:
                 let frame = stack.removeLast()
-                let built = Built(node: Node(finish(frame), mark: frame.mark), size: frame.size)
+                let built = Built(node: Node(finish(frame), mark: frame.mark), size: frame.size, height: frame.childHeight + 1)
                 if let anchor = frame.anchor { anchors[anchor] = built }
                 try attach(built)
             }
@@ -127,8 +138,8 @@ struct Composer {
     }
 
     private mutating func push(_ frame: Frame) throws {
-        guard stack.count < Self.maxDepth else {
-            throw source.diagnostic("nesting is too deep (more than \(Self.maxDepth) levels)", at: frame.mark)
+        guard stack.count < maxDepth else {
+            throw source.diagnostic("nesting is too deep (more than \(maxDepth) levels)", at: frame.mark)
         }
         ownNodes += 1
         stack.append(frame)
@@ -142,6 +153,7 @@ struct Composer {
         }
         let top = stack.count - 1
         stack[top].size += built.size
+        stack[top].childHeight = max(stack[top].childHeight, built.height)
         guard stack[top].isMapping else {
             stack[top].items.append(built.node)
             return

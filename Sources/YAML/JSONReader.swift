@@ -3,7 +3,7 @@
 /// straight into `Node` with a mark on every value and key. It keeps an explicit stack of open
 /// containers, so deep nesting cannot overflow a thread stack.
 struct JSONReader {
-    static let maxDepth = 1_000
+    static let maxDepth = InputLimits.maxSafeNestingDepth
 
     /// An open array or object. Mutated in place on the stack so appends never copy.
     private struct Container {

@@ -41,6 +41,9 @@ let badInputCases: [BadInputCase] = [
     BadInputCase(name: "yaml-unknown-alias", message: "unknown alias \"subsets\"", location: "mesh/dr.yaml:7:12"),
     BadInputCase(name: "yaml-alias-bomb", message: "document expands too many aliases (possible alias bomb)",
                  location: "mesh/bomb.yaml:10:10"),
+    BadInputCase(name: "yaml-deep-alias-chain",
+                 message: "nesting is too deep (more than 1000 levels) once alias \"a98\" is expanded",
+                 location: "mesh/deep.yaml:105:23", also: ["it is used 12 levels deep and its anchor nests 990 more"]),
     BadInputCase(name: "yaml-non-utf8", message: "file is not valid UTF-8 (invalid byte 0xE9)", location: "mesh/vs.yaml:6:15"),
 
     // MARK: Kinds: unknown, forbidden, Calico's storage group
@@ -131,6 +134,11 @@ let badInputCases: [BadInputCase] = [
     BadInputCase(name: "config-two-documents", message: "reconcile.yaml must hold one YAML document, found 2", location: "reconcile.yaml:5:1"),
     BadInputCase(name: "config-yaml-syntax", message: "found unexpected end of stream while scanning a quoted scalar", location: "reconcile.yaml:4:16"),
 
+    // MARK: Policies
+    BadInputCase(name: "policy-expression-too-deep",
+                 message: "spec.rules[0].validate.deny.conditions.any[0]: expression nests too deeply (more than 100 levels",
+                 location: "policies/deep.yaml:18:22"),
+
     // MARK: Every error is reported, not just the first
     BadInputCase(name: "multiple-errors", message: "kind Secret is not in the allowlist", location: "mesh/a-secret.yaml:2:1",
                  also: ["error: mesh/b-vs.yaml:4:9: metadata.name \"Reviews\" is not a valid Kubernetes name"]),
@@ -206,6 +214,42 @@ struct BadInputTests {
         #expect(result.stderr.contains(byte), "\(result)")
     }
 
+    /// Inputs too big to keep in the corpus, written at test time: each must be refused with
+    /// an error naming the file (and line, where there is one), by `validate` and by `plan`.
+    @Test("inputs over the size limits are refused, naming the file",
+          arguments: GeneratedBadInput.allCases, [["validate"], ["plan", "--live-snapshot", Corpus.validSnapshot]])
+    func generatedInputOverALimit(_ input: GeneratedBadInput, command: [String]) async throws {
+        let root = try TestGit.temporaryDirectory()
+        defer { TestGit.cleanup(root) }
+        try input.write(to: root)
+        let result = await reconcile(command + ["--repo", root])
+        #expect(result.code == 1, "\(result)")
+        #expect(result.stdout.isEmpty, "\(result)")
+        #expect(result.stderr.hasPrefix("error: \(input.location): "), "\(result)")
+        #expect(result.stderr.contains(input.message), "\(result)")
+        #expect(result.stderr.utf8.count < 4_096, "the error must not echo the input:\n\(result.stderr.prefix(500))")
+    }
+
+    /// The other side of the nesting limit: a manifest whose aliases expand to just under it goes
+    /// through every recursive walk of a plan (render, compare, diff, text and JSON output).
+    @Test("a manifest nested just under the limit through aliases plans without crashing",
+          arguments: [["--format", "text"], ["--format", "json"], ["--format", "markdown"]])
+    func nestingUnderTheLimitPlans(format: [String]) async throws {
+        let root = try TestGit.temporaryDirectory()
+        defer { TestGit.cleanup(root) }
+        try TestGit.write(GeneratedBadInput.config, to: root + "/reconcile.yaml")
+        // Root, spec and 10 lists: 12 levels where `*a97` is used, and a97 nests 980 more.
+        var text = GeneratedBadInput.manifest + "  x0: &a0 " + String(repeating: "[", count: 10) + "1" + String(repeating: "]", count: 10) + "\n"
+        for k in 1...98 {
+            text += "  x\(k): &a\(k) " + String(repeating: "[", count: 10) + "*a\(k - 1)" + String(repeating: "]", count: 10) + "\n"
+        }
+        try TestGit.write(text, to: root + "/mesh/vs.yaml")
+        let result = await reconcile(["plan", "--repo", root, "--live-snapshot", Corpus.validSnapshot, "--detailed-exitcode"] + format)
+        #expect(result.code == 2, "\(result.code): \(result.stderr.prefix(2_000))")
+        #expect(result.stderr.isEmpty, "\(result.stderr.prefix(2_000))")
+        #expect(result.stdout.contains("VirtualService demo/reviews") || result.stdout.contains("\"reviews\""), "\(result.stdout.prefix(2_000))")
+    }
+
     @Test("a bundle path that matches no file is not an error")
     func emptyBundlePathIsFine() async throws {
         let repo = try ScratchCopy(of: Corpus.directory + "/ok-empty-bundle-path")
@@ -265,4 +309,49 @@ func runProcess(_ executable: String, _ arguments: [String]) throws -> (Int32, P
     }
     let stderr = String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
     return (process.terminationStatus, process.terminationReason, stderr)
+}
+
+/// Repositories over a size limit (`InputLimits.default`), generated at test time.
+enum GeneratedBadInput: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    /// One manifest file over the 16 MiB per-file limit (a long comment).
+    case oversizedFile
+    /// A 1 MiB value substituted 17 times: a small file that would grow past 16 MiB.
+    case oversizedSubstitution
+
+    var testDescription: String { rawValue }
+
+    static let config = "bundles:\n  - name: mesh\n    path: mesh\n    namespace: demo\n"
+    static let manifest = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: reviews\nspec:\n  hosts: [reviews]\n"
+
+    var location: String {
+        switch self {
+        case .oversizedFile: "mesh/big.yaml"
+        case .oversizedSubstitution: "mesh/vs.yaml:23:5"
+        }
+    }
+
+    var message: String {
+        switch self {
+        case .oversizedFile: "file is too large: 16777217 bytes, more than the limit of 16 MiB per file"
+        case .oversizedSubstitution: "substituting \"${big}\" makes the file larger than the limit of 16 MiB after substitution"
+        }
+    }
+
+    func write(to root: String) throws {
+        switch self {
+        case .oversizedFile:
+            try TestGit.write(Self.config, to: root + "/reconcile.yaml")
+            try TestGit.write(Self.manifest, to: root + "/mesh/vs.yaml")
+            var bytes = Array("# ".utf8)
+            bytes += repeatElement(UInt8(ascii: "x"), count: (16 << 20) + 1 - bytes.count - 1)
+            bytes.append(UInt8(ascii: "\n"))
+            try TestGit.write(bytes, to: root + "/mesh/big.yaml")
+        case .oversizedSubstitution:
+            let big = String(repeating: "y", count: 1 << 20)
+            try TestGit.write(Self.config + "values:\n  big: \(big)\n", to: root + "/reconcile.yaml")
+            // Lines 8 to 24 hold `- ${big}`: the 16th use (line 23) takes the text past 16 MiB.
+            let uses = (1...17).map { _ in "  - ${big}\n" }.joined()
+            try TestGit.write(Self.manifest + "  gateways:\n" + uses, to: root + "/mesh/vs.yaml")
+        }
+    }
 }

@@ -33,7 +33,7 @@ struct ParserErrorTests {
         let clock = ContinuousClock()
         var diagnostic: Diagnostic?
         let elapsed = clock.measure { diagnostic = parseError(text, file: "bomb.yaml") }
-        #expect(diagnostic?.message == "document expands too many aliases (possible alias bomb)")
+        #expect(diagnostic?.message.hasPrefix("document expands too many aliases (possible alias bomb)") == true)
         #expect(diagnostic?.file == "bomb.yaml")
         #expect((diagnostic?.mark?.line ?? 0) >= 4)
         #expect(elapsed < .seconds(2))

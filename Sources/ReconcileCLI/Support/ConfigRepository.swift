@@ -1,6 +1,7 @@
 import Foundation
 import Git
 import ReconcileCore
+import YAML
 
 /// The config repository named by `--repo`: a local directory (a git working tree or a plain
 /// folder) or a remote URL cloned into the cache. Hands the core the files of one revision.
@@ -22,6 +23,12 @@ final class ConfigRepository {
     let isRemote: Bool
     /// The default instance name: the config directory's or repository's base name.
     let defaultInstance: String
+    /// File size limits for every read (the other limits apply when the files are rendered).
+    var limits: InputLimits = .default
+
+    private var readLimits: ReadLimits {
+        ReadLimits(maxFileBytes: limits.maxFileBytes, maxTotalBytes: limits.maxTotalBytes)
+    }
 
     init(location: String, subdirectory: String?, cacheDirectory: String?, credentials: GitCredentials) throws {
         self.location = location
@@ -57,19 +64,19 @@ final class ConfigRepository {
     func revision(_ ref: String?) throws -> Revision {
         guard let git else {
             if let ref { throw UserError("\(location) is not a git repository, so --ref/--base \(ref) cannot be resolved") }
-            let files = try DirectoryReader.files(at: location, include: SourceFile.isCandidate)
+            let files = try DirectoryReader.files(at: location, include: SourceFile.isCandidate, limits: readLimits)
             return Revision(files: files.map { SourceFile(path: $0.path, bytes: $0.bytes) }, label: "working tree", commit: nil)
         }
         if ref == nil && !isRemote {
-            var files = strip(try git.workingTreeFiles(include: include))
+            var files = strip(try git.workingTreeFiles(include: include, limits: readLimits))
             if files.isEmpty && !subdirectory.isEmpty {
                 // A directory git ignores (a build folder, a scratch copy): read it as it is.
-                files = try DirectoryReader.files(at: location, include: SourceFile.isCandidate).map { SourceFile(path: $0.path, bytes: $0.bytes) }
+                files = try DirectoryReader.files(at: location, include: SourceFile.isCandidate, limits: readLimits).map { SourceFile(path: $0.path, bytes: $0.bytes) }
             }
             return Revision(files: files, label: "working tree", commit: nil)
         }
         let commit = try git.resolveCommit(ref ?? "HEAD")
-        let files = try git.files(at: commit, include: include)
+        let files = try git.files(at: commit, include: include, limits: readLimits)
         return Revision(files: strip(files), label: commit.short, commit: commit)
     }
 

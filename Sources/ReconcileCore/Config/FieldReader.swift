@@ -5,6 +5,8 @@ public import YAML
 struct FieldReader {
     var file: String
     var source: String?
+    /// Limits on what the file's fields may hold (policy expression depth).
+    var limits: InputLimits = .default
 
     func error(_ mark: Mark?, _ message: String) -> Diagnostic {
         Diagnostic(file: file, mark: mark, message: message, source: source)

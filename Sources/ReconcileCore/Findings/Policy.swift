@@ -121,9 +121,9 @@ public struct Policy: Sendable {
 extension Policy {
     /// Parses one policy file (one or more YAML documents, each a Policy). Throws `Diagnostic`
     /// pointing at the first problem.
-    public static func parse(_ bytes: [UInt8], file: String) throws -> [Policy] {
-        let documents = try YAMLParser.parse(bytes, file: file)
-        let reader = FieldReader(file: file, source: String(decoding: bytes, as: UTF8.self))
+    public static func parse(_ bytes: [UInt8], file: String, limits: InputLimits = .default) throws -> [Policy] {
+        let documents = try YAMLParser.parse(bytes, file: file, limits: limits)
+        let reader = FieldReader(file: file, source: String(decoding: bytes, as: UTF8.self), limits: limits)
         return try documents.map { try parse($0.root, file: file, reader: reader) }
     }
 
@@ -171,7 +171,7 @@ extension Policy {
                 guard let list = item["list"] else { throw reader.error(item.mark, "\(f): missing list") }
                 let expression = try reader.string(list, field: "\(f).list")
                 let parsed: PolicyExpression
-                do { parsed = try PolicyExpression.parse(expression) } catch let error as PolicyExpression.ParseError {
+                do { parsed = try PolicyExpression.parse(expression, maxDepth: reader.limits.maxExpressionDepth) } catch let error as PolicyExpression.ParseError {
                     throw reader.error(list.mark, "\(f).list: \(error.message)")
                 }
                 rule.foreach.append(ForEach(list: expression, listExpression: parsed,
@@ -257,7 +257,7 @@ extension Policy {
                 throw reader.error(item["operator"]?.mark, "\(f): unknown operator \"\(op)\" (supported: \(operators.sorted().joined(separator: ", ")))")
             }
             for side in [key, item["value"]].compactMap({ $0 }) {
-                do { try PolicyExpression.validateTemplates(in: side) } catch let error as PolicyExpression.ParseError {
+                do { try PolicyExpression.validateTemplates(in: side, maxDepth: reader.limits.maxExpressionDepth) } catch let error as PolicyExpression.ParseError {
                     throw reader.error(side.mark ?? item.mark, "\(f): \(error.message)")
                 }
             }

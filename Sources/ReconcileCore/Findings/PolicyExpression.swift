@@ -24,9 +24,12 @@ public indirect enum PolicyExpression: Sendable, Equatable {
 
     // MARK: - Parsing
 
-    public static func parse(_ text: String) throws -> PolicyExpression {
-        var parser = Parser(chars: Array(text), position: 0)
-        let expression = try parser.orExpression()
+    /// Parses one expression. It may nest at most `maxDepth` levels (function arguments and `||`
+    /// operands each add one): evaluating and comparing expressions recurse, so a deeper one from
+    /// a repository must be an error, not a stack overflow.
+    public static func parse(_ text: String, maxDepth: Int = InputLimits.default.maxExpressionDepth) throws -> PolicyExpression {
+        var parser = Parser(chars: Array(text), position: 0, maxDepth: max(maxDepth, 1))
+        let (expression, _) = try parser.orExpression()
         parser.skipSpace()
         guard parser.position == parser.chars.count else {
             throw ParseError(message: "unexpected \"\(String(parser.chars[parser.position...]))\" in expression \"\(text)\"")
@@ -35,11 +38,11 @@ public indirect enum PolicyExpression: Sendable, Equatable {
     }
 
     /// Checks every `{{ }}` in a condition's key or value (recursively through lists and maps).
-    static func validateTemplates(in node: Node) throws {
+    static func validateTemplates(in node: Node, maxDepth: Int = InputLimits.default.maxExpressionDepth) throws {
         switch node.value {
-        case .string(let s): for part in try templateParts(s) { if case .expression(let e) = part { _ = try parse(e) } }
-        case .sequence(let items): for item in items { try validateTemplates(in: item) }
-        case .mapping(let entries): for entry in entries { try validateTemplates(in: entry.value) }
+        case .string(let s): for part in try templateParts(s) { if case .expression(let e) = part { _ = try parse(e, maxDepth: maxDepth) } }
+        case .sequence(let items): for item in items { try validateTemplates(in: item, maxDepth: maxDepth) }
+        case .mapping(let entries): for entry in entries { try validateTemplates(in: entry.value, maxDepth: maxDepth) }
         default: break
         }
     }
@@ -62,6 +65,9 @@ public indirect enum PolicyExpression: Sendable, Equatable {
     private struct Parser {
         var chars: [Character]
         var position: Int
+        let maxDepth: Int
+        /// Function arguments open around the current position (the parser's own recursion).
+        var open = 0
 
         mutating func skipSpace() { while position < chars.count, chars[position] == " " { position += 1 } }
         func peek(_ text: String) -> Bool {
@@ -69,18 +75,29 @@ public indirect enum PolicyExpression: Sendable, Equatable {
             return position + t.count <= chars.count && Array(chars[position..<position + t.count]) == t
         }
 
-        mutating func orExpression() throws -> PolicyExpression {
-            var left = try primary()
+        /// An expression and its height (1 for a path or literal; each `||` and function call
+        /// adds one above its deepest operand).
+        mutating func orExpression() throws -> (PolicyExpression, height: Int) {
+            var (left, height) = try primary()
             skipSpace()
             while peek("||") {
                 position += 2
-                left = .or(left, try primary())
+                let (right, rightHeight) = try primary()
+                left = .or(left, right)
+                height = max(height, rightHeight) + 1
+                try checkDepth(height)
                 skipSpace()
             }
-            return left
+            return (left, height)
         }
 
-        mutating func primary() throws -> PolicyExpression {
+        private func checkDepth(_ height: Int) throws {
+            guard height <= maxDepth else {
+                throw ParseError(message: "expression nests too deeply (more than \(maxDepth) levels of function calls and || operands)")
+            }
+        }
+
+        mutating func primary() throws -> (PolicyExpression, height: Int) {
             skipSpace()
             guard position < chars.count else { throw ParseError(message: "expression ends early") }
             let c = chars[position]
@@ -90,7 +107,7 @@ public indirect enum PolicyExpression: Sendable, Equatable {
                 while position < chars.count, chars[position] != "'" { text.append(chars[position]); position += 1 }
                 guard position < chars.count else { throw ParseError(message: "unclosed ' in expression") }
                 position += 1
-                return .literal(.string(text))
+                return (.literal(.string(text)), 1)
             }
             if c == "`" {
                 position += 1
@@ -99,7 +116,7 @@ public indirect enum PolicyExpression: Sendable, Equatable {
                 guard position < chars.count else { throw ParseError(message: "unclosed ` in expression") }
                 position += 1
                 guard let node = try? Node(json: Array(text.utf8)) else { throw ParseError(message: "`\(text)` is not a JSON literal") }
-                return .literal(node.withoutMarks)
+                return (.literal(node.withoutMarks), 1)
             }
             let name = try identifier()
             skipSpace()
@@ -108,13 +125,18 @@ public indirect enum PolicyExpression: Sendable, Equatable {
                     throw ParseError(message: "unknown function \(name)() (supported: \(PolicyExpression.functions.sorted().joined(separator: ", ")))")
                 }
                 position += 1
-                let argument = try orExpression()
+                open += 1
+                try checkDepth(open + 1)  // before recursing: the argument is at least one level more
+                let (argument, argumentHeight) = try orExpression()
+                open -= 1
                 skipSpace()
                 guard position < chars.count, chars[position] == ")" else { throw ParseError(message: "missing ) after \(name)(") }
                 position += 1
-                return .function(name, argument, steps: try steps())
+                let steps = try steps()
+                try checkDepth(argumentHeight + 1)
+                return (.function(name, argument, steps: steps), argumentHeight + 1)
             }
-            return .path(root: name, steps: try steps())
+            return (.path(root: name, steps: try steps()), 1)
         }
 
         mutating func identifier() throws -> String {

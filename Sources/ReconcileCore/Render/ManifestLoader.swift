@@ -7,15 +7,16 @@ struct ManifestLoader {
     var bundle: RepoConfig.Bundle
     var instance: String
     var substitution: Substitution
+    var limits: InputLimits = .default
 
     func load() throws -> [ManifestObject] {
         guard let original = String(validating: file.bytes, as: UTF8.self) else {
             // Not UTF-8: the parser's own check names the line and column of the first bad byte.
-            _ = try YAMLParser.parse(file.bytes, file: file.path)
+            _ = try YAMLParser.parse(file.bytes, file: file.path, limits: limits)
             throw Diagnostic(file: file.path, mark: nil, message: "file is not valid UTF-8")
         }
         let text = try substitution.apply(to: original, file: file.path)
-        let documents = try YAMLParser.parse(text, file: file.path)
+        let documents = try YAMLParser.parse(text, file: file.path, limits: limits)
         let reader = FieldReader(file: file.path, source: text)
         var objects: [ManifestObject] = []
         var diagnostics: [Diagnostic] = []

@@ -8,6 +8,9 @@ public struct Renderer: Sendable {
     public var selector: LabelSelector?
     /// Used as the instance name when `reconcile.yaml` has no `name:` (the repo's base name).
     public var defaultInstance: String
+    /// Limits on the repository's content: nesting, alias expansion, substitution output,
+    /// policy expressions (file sizes are checked where files are read).
+    public var limits: InputLimits = .default
 
     public init(environment: String? = nil, selector: LabelSelector? = nil, defaultInstance: String) {
         self.environment = environment
@@ -35,7 +38,7 @@ public struct Renderer: Sendable {
         // Files parse independently, so on every core; results are merged in bundle and path order,
         // which keeps duplicates and diagnostics deterministic.
         let loads = jobs.concurrentMap { job in
-            Result { try ManifestLoader(file: job.file, bundle: job.bundle, instance: instance, substitution: substitution).load() }
+            Result { try ManifestLoader(file: job.file, bundle: job.bundle, instance: instance, substitution: substitution, limits: limits).load() }
         }
         for (job, load) in zip(jobs, loads) {
             do {
@@ -112,7 +115,7 @@ public struct Renderer: Sendable {
             }
             for file in matched where !policies.contains(where: { $0.source.file == file.path }) {
                 do {
-                    policies += try Policy.parse(file.bytes, file: file.path)
+                    policies += try Policy.parse(file.bytes, file: file.path, limits: limits)
                 } catch let diagnostic as Diagnostic {
                     diagnostics.append(diagnostic)
                 } catch {
@@ -135,7 +138,7 @@ public struct Renderer: Sendable {
             }
             values.merge(environment.values) { _, new in new }
         }
-        return Substitution(values: values, environmentName: name)
+        return Substitution(values: values, environmentName: name, maxOutputBytes: limits.maxSubstitutedBytes)
     }
 
     /// Merges the `namespaces:` shorthand with Namespace manifests' injection labels.

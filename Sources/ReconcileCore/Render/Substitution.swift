@@ -8,10 +8,16 @@ public struct Substitution: Sendable {
     public var values: [String: String]
     /// Named in the "not set" error so users know where to add the value.
     public var environmentName: String?
+    /// The most text (UTF-8 bytes) one file may grow to by substitution: a value used many times
+    /// can otherwise turn a small file into one that exhausts memory. The error names the
+    /// variable reference that crosses it.
+    public var maxOutputBytes: Int
 
-    public init(values: [String: String], environmentName: String? = nil) {
+    public init(values: [String: String], environmentName: String? = nil,
+                maxOutputBytes: Int = InputLimits.default.maxSubstitutedBytes) {
         self.values = values
         self.environmentName = environmentName
+        self.maxOutputBytes = maxOutputBytes
     }
 
     public func apply(to text: String, file: String) throws -> String {
@@ -51,6 +57,12 @@ public struct Substitution: Sendable {
                     }
                     let expression = String(text[text.index(after: next)..<close])
                     output += try resolve(expression, file: file, mark: mark, source: text)
+                    if output.utf8.count > maxOutputBytes {
+                        throw Diagnostic(
+                            file: file, mark: mark,
+                            message: "substituting \"${\(expression)}\" makes the file larger than the limit of "
+                                + "\(InputLimits.describeBytes(maxOutputBytes)) after substitution", source: text)
+                    }
                     index = text.index(after: close)
                     continue
                 }
