@@ -102,7 +102,7 @@ import Glibc
         }
         let sent = Date()
         kill(process.process.processIdentifier, signal)
-        let result = try process.wait(timeout: 15)
+        let result = try await offPool { try process.wait(timeout: 15) }
         let elapsed = Date().timeIntervalSince(sent)
         #expect(result.code == code, "\(result)")
         #expect(elapsed < 10, "took \(elapsed) s to exit after the signal")
@@ -122,6 +122,14 @@ import Glibc
         return nil
     }
 
+    /// Runs blocking work (waiting for a process) on a thread of its own: never on the two
+    /// threads of the cooperative pool, which the rest of the parallel suite needs.
+    func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
     /// Runs `body` over `jobs`, `parallel` at a time, and collects the problems it reports.
     func runAll<Job: Sendable>(_ jobs: [Job], parallel: Int, _ body: @escaping @Sendable (Int, Job) throws -> String?) async throws -> [String] {
         try await withThrowingTaskGroup(of: String?.self) { group in
@@ -130,9 +138,7 @@ import Glibc
             func add() {
                 let index = next, job = jobs[index]
                 // Each process is waited for on a thread of its own, never on the cooperative pool.
-                group.addTask { try await withCheckedThrowingContinuation { continuation in
-                    Thread.detachNewThread { continuation.resume(with: Result { try body(index, job) }) }
-                } }
+                group.addTask { try await offPool { try body(index, job) } }
                 next += 1
             }
             while next < min(parallel, jobs.count) { add() }
@@ -162,8 +168,12 @@ import Glibc
         }
 
         deinit {
-            server.stop()
-            try? FileManager.default.removeItem(atPath: directory)
+            // stop() takes seconds: off the cooperative pool.
+            let server = self.server, directory = self.directory
+            Thread.detachNewThread {
+                server.stop()
+                try? FileManager.default.removeItem(atPath: directory)
+            }
         }
 
         func repository(_ testCase: Case) throws -> String {
