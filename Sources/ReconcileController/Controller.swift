@@ -66,7 +66,7 @@ public final class Controller: Sendable {
         let wake = WakeSignal()
         let leader = LeaderElector(cluster: metered, namespace: options.namespace, name: options.leaseName, identity: options.identity,
                                    timing: options.leaderTiming, logger: logger)
-        let writer = LeaderGuardedCluster(base: metered) { [leader] in leader.isLeader }
+        let writer = LeaderGuardedCluster(base: metered, leader: leader)
         let drift = DriftWatcher(reader: metered, metrics: metrics, logger: logger)
         let loop = ReconcileLoop(source: source, cluster: metered, writer: writer, leader: leader, drift: drift, metrics: metrics,
                                  settings: .init(namespace: options.namespace, interval: options.interval, driftOverride: options.driftOverride,

@@ -119,12 +119,13 @@ final class ControllerHarness: @unchecked Sendable {
         }
     }
 
-    /// Short lease timings (2 s / 1 s / 0.2 s) make failover fast; tests that must not see a
-    /// leadership change under a loaded machine pass `fastLease: false` (15 s / 5 s / 0.5 s).
+    /// Short lease timings (lease 2 s / renew deadline 1.5 s / renew 0.5 s / retry 0.2 s) make
+    /// failover fast; tests that must not see a leadership change under a loaded machine pass
+    /// `fastLease: false` (15 s / 10 s / 5 s / 0.5 s).
     func start(token: String = "test-token", identity: String = "replica-a", interval: String = "1s", fastLease: Bool = true,
                extra: [String] = []) throws -> Running {
-        let lease = fastLease ? ["--lease-duration", "2", "--renew-period", "1", "--retry-period", "0.2"]
-            : ["--lease-duration", "15", "--renew-period", "5", "--retry-period", "0.5"]
+        let lease = fastLease ? ["--lease-duration", "2", "--renew-deadline", "1.5", "--renew-period", "0.5", "--retry-period", "0.2"]
+            : ["--lease-duration", "15", "--renew-deadline", "10", "--renew-period", "5", "--retry-period", "0.5"]
         let arguments = ["--repo", url, "--ref", "main", "--interval", interval, "--namespace", "reconcile-system",
                          "--listen", "127.0.0.1:0", "--identity", identity, "--cache-dir", root + "/cache-\(identity)",
                          "--webhook-secret-file", secretFile, "--kubeconfig", kubeconfigs[token]!,

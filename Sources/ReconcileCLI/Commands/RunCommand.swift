@@ -18,7 +18,10 @@ struct RunCommand: AsyncParsableCommand {
         (on failure the last good commit is kept and reported), plan, and on the leader apply, restart and write the \
         ConfigMap reconcile-status in --namespace. Leader election uses the Lease --lease-name in --namespace. A \
         webhook that reaches a follower wakes the leader through the annotation reconcile.dev/wake on that Lease. \
-        SIGTERM finishes the current write, releases the Lease and exits.
+        The leader renews the Lease every --renew-period and stops writing --renew-deadline after the start of its \
+        last successful renewal; the others take it over only when it has not changed for --lease-duration by their \
+        own clocks (wall-clock skew between replicas does not matter). SIGTERM finishes the current write, releases \
+        the Lease and exits.
         """)
 
     @OptionGroup var repoOptions: RepoOptions
@@ -52,11 +55,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("allow-findings"), help: "Error finding codes to accept, comma-separated (e.g. IST0101,POL001).")
     var allowFindings: String?
 
-    @Option(help: "Leader election: seconds a Lease stays valid without renewal.")
+    @Option(help: "Leader election: seconds the others wait, from when they saw the Lease last change, before taking it over.")
     var leaseDuration: Double = 15
 
+    @Option(help: "Leader election: seconds the leader keeps writing after the start of its last successful renewal; less than --lease-duration (default 10, or 2/3 of --lease-duration if that is less).")
+    var renewDeadline: Double?
+
     @Option(help: "Leader election: seconds between renewals by the leader.")
-    var renewPeriod: Double = 10
+    var renewPeriod: Double = 2
 
     @Option(help: "Leader election: seconds between attempts to acquire (and looks at the Lease).")
     var retryPeriod: Double = 2
@@ -81,8 +87,11 @@ struct RunCommand: AsyncParsableCommand {
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json, got \(logFormat)") }
         if let drift, RepoConfig.DriftMode(rawValue: drift) == nil { throw ValidationError("--drift must be correct or report, got \(drift)") }
         guard Self.parseListen(listen) != nil else { throw ValidationError("--listen must be host:port, got \(listen)") }
-        guard leaseDuration > renewPeriod, renewPeriod > retryPeriod, retryPeriod > 0 else {
-            throw ValidationError("leader election needs --lease-duration > --renew-period > --retry-period > 0")
+        guard [leaseDuration, renewDeadline ?? 1, renewPeriod, retryPeriod].allSatisfy({ $0.isFinite && $0 > 0 && $0 < 86_400 }) else {
+            throw ValidationError("leader election timings must be positive numbers of seconds")
+        }
+        if let problem = leaderTiming.problem {
+            throw ValidationError("leader election needs --lease-duration > --renew-deadline > --renew-period + --retry-period: \(problem)")
         }
     }
 
@@ -113,11 +122,16 @@ struct RunCommand: AsyncParsableCommand {
             driftOverride: drift.flatMap(RepoConfig.DriftMode.init(rawValue:)),
             webhookSecret: secret, allowedFindings: allowed,
             planOptions: pruneOptions.planOptions(diffContext: 3),
-            leaderTiming: .init(leaseDuration: .milliseconds(Int(leaseDuration * 1000)), renewPeriod: .milliseconds(Int(renewPeriod * 1000)),
-                                retryPeriod: .milliseconds(Int(retryPeriod * 1000))),
+            leaderTiming: leaderTiming,
             rolloutPollInterval: rolloutPollInterval, minimumGap: Self.parseDuration(minPassGap)!, stallIntervals: stallIntervals,
             retryBackoff: Self.parseDuration(retryBackoff)!)
         return Controller(options: options, cluster: try kubeOptions.client(), source: GitDesiredStateSource(options: repoOptions), logger: logger)
+    }
+
+    var leaderTiming: LeaderElector.Timing {
+        let seconds = { (value: Double) in Duration.milliseconds(Int((value * 1000).rounded())) }
+        return LeaderElector.Timing(leaseDuration: seconds(leaseDuration), renewDeadline: seconds(renewDeadline ?? min(10, leaseDuration * 2 / 3)),
+                                    renewPeriod: seconds(renewPeriod), retryPeriod: seconds(retryPeriod))
     }
 
     static func logger(format: String) -> Logger {

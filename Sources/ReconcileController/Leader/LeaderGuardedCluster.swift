@@ -3,24 +3,31 @@ import ReconcileEngine
 import YAML
 
 /// The cluster as the writers (Applier, Restarter, events, status, drift correction) see it:
-/// reads pass through; every write first checks that this replica is still the leader (and the
-/// task not cancelled) and fails at once otherwise, so leadership lost mid-run stops writes
-/// before the next request, whatever the writer is doing.
+/// reads pass through; every write first asks for a lease token valid *at that instant* (and
+/// checks the task is not cancelled) and fails at once otherwise. The token carries its deadline
+/// (`LeaseToken.validUntil`, the last successful renewal's start plus `renewDeadline`), so a
+/// leader whose renewals stall stops writing at the deadline even if nothing told it it lost,
+/// before any other replica may acquire the Lease.
 public struct LeaderGuardedCluster: ControllerCluster {
     public struct NotLeader: Error, CustomStringConvertible {
         public var description: String { "not the leader (any more): nothing is written" }
     }
 
     public let base: any ControllerCluster
-    public let isLeader: @Sendable () -> Bool
+    /// A token valid now, or nil (`LeaderElector.validToken`).
+    public let token: @Sendable () -> LeaseToken?
 
-    public init(base: any ControllerCluster, isLeader: @escaping @Sendable () -> Bool) {
+    public init(base: any ControllerCluster, token: @escaping @Sendable () -> LeaseToken?) {
         self.base = base
-        self.isLeader = isLeader
+        self.token = token
+    }
+
+    public init(base: any ControllerCluster, leader: LeaderElector) {
+        self.init(base: base, token: { [leader] in leader.validToken() })
     }
 
     private func checkLeader() throws {
-        guard isLeader(), !Task.isCancelled else { throw NotLeader() }
+        guard token() != nil, !Task.isCancelled else { throw NotLeader() }
     }
 
     public func resource(group: String, kind: String, version: String?) async throws -> APIResource {

@@ -3,7 +3,10 @@ import ReconcileCore
 import YAML
 
 /// The leader-election fields of a coordination.k8s.io/v1 Lease and the pure transitions
-/// between them (acquire, renew, release). Times are `metav1.MicroTime`.
+/// between them (acquire, renew, release). Times are `metav1.MicroTime`. Equality is what the
+/// elector's observation compares: any renewal changes the record (see `renewed`), annotations
+/// and the resourceVersion are not part of it. No method compares these times with a local
+/// clock: when a record expires is judged on when it was observed (`LeaderElector`).
 public struct LeaseRecord: Sendable, Equatable {
     public var holder: String?
     public var durationSeconds: Int
@@ -19,13 +22,6 @@ public struct LeaseRecord: Sendable, Equatable {
         acquireTime = spec?["acquireTime"]?.string.flatMap(Self.parseMicroTime)
         renewTime = spec?["renewTime"]?.string.flatMap(Self.parseMicroTime)
         transitions = spec?["leaseTransitions"]?.int ?? 0
-    }
-
-    /// Nobody holds it, or the holder stopped renewing more than a lease duration ago.
-    public func isFree(at now: Date) -> Bool {
-        guard holder != nil else { return true }
-        guard let renewTime else { return true }
-        return renewTime.addingTimeInterval(Double(durationSeconds)) < now
     }
 
     public static func newLease(namespace: String, name: String, holder: String, at time: Date, durationSeconds: Int) -> Node {
@@ -54,9 +50,19 @@ public struct LeaseRecord: Sendable, Equatable {
         return Self.stamped(updated)
     }
 
+    /// The renewTime always changes, even if the wall clock did not move (or went back to the
+    /// same microsecond): the others tell a renewal from silence by the record changing.
     public func renewed(_ lease: Node, at time: Date, durationSeconds: Int) -> Node {
         var updated = lease
-        updated.set(.string(Self.microTime(time)), at: ["spec", "renewTime"])
+        var stamp = Self.microTime(time)
+        if let previous = lease[path: ["spec", "renewTime"]]?.string, let renewTime {
+            var step = 0.000_001
+            while stamp == previous || Self.parseMicroTime(stamp) == renewTime {
+                stamp = Self.microTime(renewTime.addingTimeInterval(step))
+                step *= 2
+            }
+        }
+        updated.set(.string(stamp), at: ["spec", "renewTime"])
         updated.set(Node(.int(durationSeconds)), at: ["spec", "leaseDurationSeconds"])
         return Self.stamped(updated)
     }
