@@ -126,10 +126,12 @@ final class ControllerHarness: @unchecked Sendable {
                extra: [String] = []) throws -> Running {
         let lease = fastLease ? ["--lease-duration", "2", "--renew-deadline", "1.5", "--renew-period", "0.5", "--retry-period", "0.2"]
             : ["--lease-duration", "15", "--renew-deadline", "10", "--renew-period", "5", "--retry-period", "0.5"]
+        // A short minimum gap between passes: tests that wait for a quiet second must not mistake
+        // the 2 s default gap before an already-pending pass for the loop having gone idle.
         let arguments = ["--repo", url, "--ref", "main", "--interval", interval, "--namespace", "reconcile-system",
                          "--listen", "127.0.0.1:0", "--identity", identity, "--cache-dir", root + "/cache-\(identity)",
                          "--webhook-secret-file", secretFile, "--kubeconfig", kubeconfigs[token]!,
-                         "--rollout-poll-interval", "0.2"] + lease + extra
+                         "--rollout-poll-interval", "0.2", "--min-pass-gap", "100ms"] + lease + extra
         let controller = try ReconcileCommand.makeController(runArguments: arguments)
         let group = controller.serviceGroup(signals: [])
         let task = Task { try await group.run() }
