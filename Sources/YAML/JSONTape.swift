@@ -15,14 +15,8 @@ import Darwin
 ///
 /// Accepts exactly what `Node(json:)` accepts (RFC 8259, UTF-8, no duplicate keys, nesting up to
 /// `JSONReader.maxDepth`), and on bad input throws the diagnostic `Node(json:)` gives.
-public final class JSONTape: @unchecked Sendable {
-    // The document's bytes and its tokens, in memory this object allocates in `init` and frees in
-    // `deinit`, and never writes after `init`: a pointer into them is valid exactly as long as
-    // the tape is alive, so everything that reads them holds the tape (`JSONView`) or a
-    // `JSONCursor.Scope` that holds it. Both are allocated at their exact size, so a read past
-    // either end is a heap overflow that AddressSanitizer reports.
-    let bytes: UnsafeBufferPointer<UInt8>
-    let tokens: UnsafeBufferPointer<UInt64>
+public final class JSONTape: Sendable {
+    let storage: TapeStorage
 
     public init(json bytes: [UInt8], file: String = "<json>") throws {
         let source = SourceText(file: file, bytes: bytes)
@@ -34,8 +28,7 @@ public final class JSONTape: @unchecked Sendable {
             if let tokens = TapeBuilder.build(UnsafeBufferPointer(owned)) {
                 let ownedTokens = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: tokens.count)
                 _ = ownedTokens.initialize(from: tokens)
-                self.bytes = UnsafeBufferPointer(owned)
-                self.tokens = UnsafeBufferPointer(ownedTokens)
+                storage = TapeStorage(owning: owned, tokens: ownedTokens)
                 return
             }
             owned.deallocate()
@@ -46,13 +39,43 @@ public final class JSONTape: @unchecked Sendable {
         throw source.diagnostic("JSON document too large to index (\(bytes.count) bytes)", at: nil)
     }
 
+    /// The document's top-level value.
+    public var root: JSONView { JSONView(storage: storage, index: 0) }
+}
+
+/// The memory of a tape: the document's bytes and its tokens, allocated at their exact size
+/// (so that a read past either end is a heap overflow AddressSanitizer reports), written only
+/// before this object is made, and freed when the object that owns them goes. A pointer into
+/// them is only ever read through a `TapeStorage` the reader holds (`JSONView`, `JSONCursor`),
+/// so it cannot outlive the memory.
+///
+/// `JSONView.withCursor` makes one that shares its owner's memory (and holds the owner), so the
+/// reference counting of the many cursors a compare makes is on an object only that thread
+/// touches, not on one every core reading the same page shares (see docs/benchmarks.md, item 22).
+final class TapeStorage: @unchecked Sendable {  // immutable after init
+    let bytes: UnsafeBufferPointer<UInt8>
+    let tokens: UnsafeBufferPointer<UInt64>
+    /// The storage that owns `bytes` and `tokens`; nil when this one does.
+    private let owner: TapeStorage?
+
+    init(owning bytes: UnsafeMutableBufferPointer<UInt8>, tokens: UnsafeMutableBufferPointer<UInt64>) {
+        self.bytes = UnsafeBufferPointer(bytes)
+        self.tokens = UnsafeBufferPointer(tokens)
+        owner = nil
+    }
+
+    init(sharing other: TapeStorage) {
+        let owner = other.owner ?? other
+        self.owner = owner
+        bytes = owner.bytes
+        tokens = owner.tokens
+    }
+
     deinit {
+        guard owner == nil else { return }
         UnsafeMutableBufferPointer(mutating: bytes).deallocate()
         UnsafeMutableBufferPointer(mutating: tokens).deallocate()
     }
-
-    /// The document's top-level value.
-    public var root: JSONView { JSONView(tape: self, index: 0) }
 }
 
 /// How a token is packed into 64 bits. Containers: the kind, the number of members or elements,

@@ -7,32 +7,33 @@ import Darwin
 /// One value of a `JSONTape`, read in place: lookups and comparisons read the tape and the
 /// document's bytes, and allocate nothing for plain (ASCII, unescaped) keys and strings. `node`
 /// decodes it into a tree when one is needed after all. Keys and strings compare as `String`s
-/// do, as in `Node`. Keeps its tape alive; `withCursor` reads it without touching the tape's
-/// reference count for every value read.
+/// do, as in `Node`. Keeps its tape's memory alive.
 public struct JSONView: Sendable {
-    let tape: JSONTape
+    let storage: TapeStorage
     let index: Int
 
-    /// Reads this value through a `JSONCursor`. The cursor holds its own reference to the tape
-    /// (through a `JSONCursor.Scope` made for this call), so it stays valid even if `body` lets
-    /// it escape; the cursors `body` reads count references on that scope, which only this
-    /// thread touches, not on the tape that every core reading the same page shares.
+    /// Reads this value through a `JSONCursor`, for loops that read many values. The cursors
+    /// hold a `TapeStorage` made for this call, which holds the tape's: they stay valid even if
+    /// `body` lets one escape, and counting their references touches only this thread's object.
     public func withCursor<Result>(_ body: (JSONCursor) throws -> Result) rethrows -> Result {
-        try body(JSONCursor(scope: JSONCursor.Scope(tape), index: index))
+        try body(JSONCursor(storage: TapeStorage(sharing: storage), index: index))
     }
 
-    private func view(_ cursor: JSONCursor?) -> JSONView? { cursor.map { JSONView(tape: tape, index: $0.index) } }
+    /// A cursor on the tape's own storage, for the single reads below.
+    private var cursor: JSONCursor { JSONCursor(storage: storage, index: index) }
 
-    public var isObject: Bool { withCursor(\.isObject) }
-    public var count: Int { withCursor(\.count) }
-    public var string: String? { withCursor(\.string) }
-    public var scalarText: String? { withCursor(\.scalarText) }
+    private func view(_ cursor: JSONCursor?) -> JSONView? { cursor.map { JSONView(storage: storage, index: $0.index) } }
+
+    public var isObject: Bool { cursor.isObject }
+    public var count: Int { cursor.count }
+    public var string: String? { cursor.string }
+    public var scalarText: String? { cursor.scalarText }
     /// The value as a tree, without marks (as `Node(json:marks: false)` reads it).
-    public var node: Node { withCursor(\.node) }
-    public func scalarEquals(_ node: Node) -> Bool { withCursor { $0.scalarEquals(node) } }
+    public var node: Node { cursor.node }
+    public func scalarEquals(_ node: Node) -> Bool { cursor.scalarEquals(node) }
 
     /// The value of member `key` (nil when this is not an object or has no such member).
-    public subscript(key: String) -> JSONView? { view(withCursor { $0[key] }) }
+    public subscript(key: String) -> JSONView? { view(cursor[key]) }
 
     /// Follows a path of keys through nested objects.
     public subscript(path path: [String]) -> JSONView? {
@@ -43,42 +44,25 @@ public struct JSONView: Sendable {
 
     /// An object's members in document order (empty for anything else).
     public var members: [(key: JSONView, value: JSONView)] {
-        withCursor { cursor in cursor.members.map { (JSONView(tape: tape, index: $0.key.index), JSONView(tape: tape, index: $0.value.index)) } }
+        cursor.members.map { (JSONView(storage: storage, index: $0.key.index), JSONView(storage: storage, index: $0.value.index)) }
     }
 
     /// An array's elements in order (empty for anything else).
     public var elements: [JSONView] {
-        withCursor { cursor in cursor.elements.map { JSONView(tape: tape, index: $0.index) } }
+        cursor.elements.map { JSONView(storage: storage, index: $0.index) }
     }
 }
 
 /// A value of a `JSONTape` read in place: what `JSONView` offers, for loops that read many
-/// values (the plan's compare of every live object). Every cursor holds a `Scope`, which holds
-/// the tape, so the memory it reads cannot be freed while any cursor exists.
+/// values (the plan's compare of every live object). Every cursor holds the `TapeStorage` it
+/// reads, so the memory cannot be freed while any cursor exists.
 public struct JSONCursor: Sendable {
-    /// The tape of one `JSONView.withCursor` call, and its buffers at hand (one load from the
-    /// cursor, not two). The buffers belong to `tape`, which this holds, so they are valid for as
-    /// long as this object is alive. A separate object per call, rather than the tape itself,
-    /// so that the reference counting of cursors on different cores never touches one shared
-    /// cache line (see docs/benchmarks.md, item 22).
-    final class Scope: @unchecked Sendable {  // immutable after init
-        let tape: JSONTape
-        let tokens: UnsafeBufferPointer<UInt64>
-        let bytes: UnsafeBufferPointer<UInt8>
-
-        init(_ tape: JSONTape) {
-            self.tape = tape
-            tokens = tape.tokens
-            bytes = tape.bytes
-        }
-    }
-
-    let scope: Scope
+    let storage: TapeStorage
     let index: Int
 
-    private var tokens: UnsafeBufferPointer<UInt64> { scope.tokens }
-    private var bytes: UnsafeBufferPointer<UInt8> { scope.bytes }
-    private var token: UInt64 { scope.tokens[index] }
+    private var tokens: UnsafeBufferPointer<UInt64> { storage.tokens }
+    private var bytes: UnsafeBufferPointer<UInt8> { storage.bytes }
+    private var token: UInt64 { storage.tokens[index] }
 
     public var isObject: Bool { Token.kind(token) == Token.object }
     public var isArray: Bool { Token.kind(token) == Token.array }
@@ -92,7 +76,7 @@ public struct JSONCursor: Sendable {
         return kind == Token.object || kind == Token.array ? Token.low(tokens[index]) : index + 1
     }
 
-    private func at(_ index: Int) -> JSONCursor { JSONCursor(scope: scope, index: index) }
+    private func at(_ index: Int) -> JSONCursor { JSONCursor(storage: storage, index: index) }
 
     // MARK: - Lookup
 
