@@ -278,8 +278,8 @@ struct JSONReader {
 
     private mutating func expectWord(_ word: StaticString) throws {
         let count = word.utf8CodeUnitCount
-        let expected = UnsafeBufferPointer(start: word.utf8Start, count: count)
-        guard position + count <= bytes.count, bytes[position..<position + count].elementsEqual(expected) else {
+        let bytes = self.bytes, start = position
+        guard start + count <= bytes.count, word.withUTF8Buffer({ bytes[start..<start + count].elementsEqual($0) }) else {
             throw error("invalid JSON literal (expected \(word))")
         }
         position += count

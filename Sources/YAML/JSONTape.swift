@@ -15,24 +15,23 @@ import Darwin
 ///
 /// Accepts exactly what `Node(json:)` accepts (RFC 8259, UTF-8, no duplicate keys, nesting up to
 /// `JSONReader.maxDepth`), and on bad input throws the diagnostic `Node(json:)` gives.
-public final class JSONTape: @unchecked Sendable {
-    private let bytes: [UInt8]
-    private let tokens: [UInt64]
-    // The arrays' storage, read through `JSONCursor` without reference counting (retains of one
-    // shared object from every core are what made reading in place slow). The arrays are never
-    // mutated after `init`, so their storage never moves while the tape is alive.
-    let bytePointer: UnsafePointer<UInt8>
-    let tokenPointer: UnsafePointer<UInt64>
+public final class JSONTape: Sendable {
+    let storage: TapeStorage
 
     public init(json bytes: [UInt8], file: String = "<json>") throws {
         let source = SourceText(file: file, bytes: bytes)
         try source.validateUTF8()
-        if !bytes.isEmpty, bytes.count < Int(UInt32.max), let tokens = bytes.withUnsafeBufferPointer({ TapeBuilder.build($0) }) {
-            self.bytes = bytes
-            self.tokens = tokens
-            bytePointer = self.bytes.withUnsafeBufferPointer { $0.baseAddress! }
-            tokenPointer = self.tokens.withUnsafeBufferPointer { $0.baseAddress! }
-            return
+        if !bytes.isEmpty, bytes.count < Int(UInt32.max) {
+            // The one copy of the body: the tape reads its own bytes, not the caller's array.
+            let owned = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count)
+            _ = owned.initialize(from: bytes)
+            if let tokens = TapeBuilder.build(UnsafeBufferPointer(owned)) {
+                let ownedTokens = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: tokens.count)
+                _ = ownedTokens.initialize(from: tokens)
+                storage = TapeStorage(owning: owned, tokens: ownedTokens)
+                return
+            }
+            owned.deallocate()
         }
         // The builder only says that the input is bad; the reader says where and why.
         var reader = JSONReader(source: source, keepMarks: false)
@@ -41,7 +40,42 @@ public final class JSONTape: @unchecked Sendable {
     }
 
     /// The document's top-level value.
-    public var root: JSONView { JSONView(tape: self, index: 0) }
+    public var root: JSONView { JSONView(storage: storage, index: 0) }
+}
+
+/// The memory of a tape: the document's bytes and its tokens, allocated at their exact size
+/// (so that a read past either end is a heap overflow AddressSanitizer reports), written only
+/// before this object is made, and freed when the object that owns them goes. A pointer into
+/// them is only ever read through a `TapeStorage` the reader holds (`JSONView`, `JSONCursor`),
+/// so it cannot outlive the memory.
+///
+/// `JSONView.withCursor` makes one that shares its owner's memory (and holds the owner), so the
+/// reference counting of the many cursors a compare makes is on an object only that thread
+/// touches, not on one every core reading the same page shares (see docs/benchmarks.md, item 22).
+final class TapeStorage: @unchecked Sendable {  // immutable after init
+    let bytes: UnsafeBufferPointer<UInt8>
+    let tokens: UnsafeBufferPointer<UInt64>
+    /// The storage that owns `bytes` and `tokens`; nil when this one does.
+    private let owner: TapeStorage?
+
+    init(owning bytes: UnsafeMutableBufferPointer<UInt8>, tokens: UnsafeMutableBufferPointer<UInt64>) {
+        self.bytes = UnsafeBufferPointer(bytes)
+        self.tokens = UnsafeBufferPointer(tokens)
+        owner = nil
+    }
+
+    init(sharing other: TapeStorage) {
+        let owner = other.owner ?? other
+        self.owner = owner
+        bytes = owner.bytes
+        tokens = owner.tokens
+    }
+
+    deinit {
+        guard owner == nil else { return }
+        UnsafeMutableBufferPointer(mutating: bytes).deallocate()
+        UnsafeMutableBufferPointer(mutating: tokens).deallocate()
+    }
 }
 
 /// How a token is packed into 64 bits. Containers: the kind, the number of members or elements,
@@ -243,7 +277,9 @@ struct TapeBuilder {
 
     private mutating func literal(_ word: StaticString, _ kind: UInt64) -> Bool {
         let count = word.utf8CodeUnitCount
-        guard i + count <= n, memcmp(p.baseAddress! + i, word.utf8Start, count) == 0 else { return false }
+        guard i + count <= n else { return false }
+        let p = self.p, start = i
+        guard word.withUTF8Buffer({ word in (0..<count).allSatisfy { p[start + $0] == word[$0] } }) else { return false }
         tokens.append(kind << 61)
         i += count
         return true
@@ -279,16 +315,14 @@ private struct KeyCheck {
             for a in 1..<count {
                 let length = Token.size(scratch[a])
                 for b in 0..<a where Token.size(scratch[b]) == length {
-                    if memcmp(bytes.baseAddress! + Token.low(scratch[a]), bytes.baseAddress! + Token.low(scratch[b]), length) == 0 {
-                        return false
-                    }
+                    if JSONCursor.equal(JSONCursor.text(scratch[a], in: bytes), JSONCursor.text(scratch[b], in: bytes)) { return false }
                 }
             }
             return true
         }
         var seen = Set<String>(minimumCapacity: count)
         for key in scratch {
-            guard seen.insert(JSONCursor.decodeString(key, bytes: bytes.baseAddress!)).inserted else { return false }
+            guard seen.insert(JSONCursor.decodeString(key, bytes: bytes)).inserted else { return false }
         }
         return true
     }

@@ -7,30 +7,33 @@ import Darwin
 /// One value of a `JSONTape`, read in place: lookups and comparisons read the tape and the
 /// document's bytes, and allocate nothing for plain (ASCII, unescaped) keys and strings. `node`
 /// decodes it into a tree when one is needed after all. Keys and strings compare as `String`s
-/// do, as in `Node`. Keeps its tape alive; `withCursor` reads it without reference counting.
+/// do, as in `Node`. Keeps its tape's memory alive.
 public struct JSONView: Sendable {
-    let tape: JSONTape
+    let storage: TapeStorage
     let index: Int
 
-    /// Reads this value through a `JSONCursor`, which is valid only inside `body`.
+    /// Reads this value through a `JSONCursor`, for loops that read many values. The cursors
+    /// hold a `TapeStorage` made for this call, which holds the tape's: they stay valid even if
+    /// `body` lets one escape, and counting their references touches only this thread's object.
     public func withCursor<Result>(_ body: (JSONCursor) throws -> Result) rethrows -> Result {
-        try withExtendedLifetime(tape) { try body(cursor) }
+        try body(JSONCursor(storage: TapeStorage(sharing: storage), index: index))
     }
 
-    private var cursor: JSONCursor { JSONCursor(tokens: tape.tokenPointer, bytes: tape.bytePointer, index: index) }
+    /// A cursor on the tape's own storage, for the single reads below.
+    private var cursor: JSONCursor { JSONCursor(storage: storage, index: index) }
 
-    private func view(_ cursor: JSONCursor?) -> JSONView? { cursor.map { JSONView(tape: tape, index: $0.index) } }
+    private func view(_ cursor: JSONCursor?) -> JSONView? { cursor.map { JSONView(storage: storage, index: $0.index) } }
 
-    public var isObject: Bool { withCursor(\.isObject) }
-    public var count: Int { withCursor(\.count) }
-    public var string: String? { withCursor(\.string) }
-    public var scalarText: String? { withCursor(\.scalarText) }
+    public var isObject: Bool { cursor.isObject }
+    public var count: Int { cursor.count }
+    public var string: String? { cursor.string }
+    public var scalarText: String? { cursor.scalarText }
     /// The value as a tree, without marks (as `Node(json:marks: false)` reads it).
-    public var node: Node { withCursor(\.node) }
-    public func scalarEquals(_ node: Node) -> Bool { withCursor { $0.scalarEquals(node) } }
+    public var node: Node { cursor.node }
+    public func scalarEquals(_ node: Node) -> Bool { cursor.scalarEquals(node) }
 
     /// The value of member `key` (nil when this is not an object or has no such member).
-    public subscript(key: String) -> JSONView? { view(withCursor { $0[key] }) }
+    public subscript(key: String) -> JSONView? { view(cursor[key]) }
 
     /// Follows a path of keys through nested objects.
     public subscript(path path: [String]) -> JSONView? {
@@ -41,24 +44,25 @@ public struct JSONView: Sendable {
 
     /// An object's members in document order (empty for anything else).
     public var members: [(key: JSONView, value: JSONView)] {
-        withCursor { cursor in cursor.members.map { (JSONView(tape: tape, index: $0.key.index), JSONView(tape: tape, index: $0.value.index)) } }
+        cursor.members.map { (JSONView(storage: storage, index: $0.key.index), JSONView(storage: storage, index: $0.value.index)) }
     }
 
     /// An array's elements in order (empty for anything else).
     public var elements: [JSONView] {
-        withCursor { cursor in cursor.elements.map { JSONView(tape: tape, index: $0.index) } }
+        cursor.elements.map { JSONView(storage: storage, index: $0.index) }
     }
 }
 
-/// A value of a `JSONTape` read through plain pointers: what `JSONView` offers, without a
-/// reference to count, for loops that read many values (the plan's compare of every live
-/// object). Valid only while its tape is alive (inside `JSONView.withCursor`).
-public struct JSONCursor: @unchecked Sendable {
-    let tokens: UnsafePointer<UInt64>
-    let bytes: UnsafePointer<UInt8>
+/// A value of a `JSONTape` read in place: what `JSONView` offers, for loops that read many
+/// values (the plan's compare of every live object). Every cursor holds the `TapeStorage` it
+/// reads, so the memory cannot be freed while any cursor exists.
+public struct JSONCursor: Sendable {
+    let storage: TapeStorage
     let index: Int
 
-    private var token: UInt64 { tokens[index] }
+    private var tokens: UnsafeBufferPointer<UInt64> { storage.tokens }
+    private var bytes: UnsafeBufferPointer<UInt8> { storage.bytes }
+    private var token: UInt64 { storage.tokens[index] }
 
     public var isObject: Bool { Token.kind(token) == Token.object }
     public var isArray: Bool { Token.kind(token) == Token.array }
@@ -67,12 +71,12 @@ public struct JSONCursor: @unchecked Sendable {
     public var count: Int { isObject || isArray ? Token.size(token) : 0 }
 
     /// The index of the first token after the value at `index`.
-    @inline(__always) private static func skip(_ tokens: UnsafePointer<UInt64>, _ index: Int) -> Int {
+    @inline(__always) private static func skip(_ tokens: UnsafeBufferPointer<UInt64>, _ index: Int) -> Int {
         let kind = Token.kind(tokens[index])
         return kind == Token.object || kind == Token.array ? Token.low(tokens[index]) : index + 1
     }
 
-    private func at(_ index: Int) -> JSONCursor { JSONCursor(tokens: tokens, bytes: bytes, index: index) }
+    private func at(_ index: Int) -> JSONCursor { JSONCursor(storage: storage, index: index) }
 
     // MARK: - Lookup
 
@@ -91,14 +95,14 @@ public struct JSONCursor: @unchecked Sendable {
     }
 
     private func member(_ query: UnsafeBufferPointer<UInt8>) -> JSONCursor? {
-        let end = Token.low(token)
+        let tokens = self.tokens, bytes = self.bytes
+        let end = Token.low(tokens[index])
         let queryIsASCII = Self.isASCII(query)
         var i = index + 1
         while i < end {
             let key = tokens[i]
-            let length = Token.size(key)
             if Token.isPlain(key) && queryIsASCII {
-                if length == query.count && Self.equal(bytes + Token.low(key), query.baseAddress, length) { return at(i + 1) }
+                if Self.equal(Self.text(key, in: bytes), query) { return at(i + 1) }
             } else if Self.decodeString(key, bytes: bytes) == String(decoding: query, as: UTF8.self) {
                 return at(i + 1)
             }
@@ -164,16 +168,18 @@ public struct JSONCursor: @unchecked Sendable {
     /// values known in advance, such as `.` in `fieldsV1`); false for anything else.
     public func isPlainString(_ ascii: StaticString) -> Bool {
         let token = self.token
-        return Token.kind(token) == Token.string && Token.isPlain(token) && Token.size(token) == ascii.utf8CodeUnitCount
-            && Self.equal(bytes + Token.low(token), ascii.utf8Start, ascii.utf8CodeUnitCount)
+        guard Token.kind(token) == Token.string, Token.isPlain(token), Token.size(token) == ascii.utf8CodeUnitCount else { return false }
+        let text = Self.text(token, in: bytes)
+        return ascii.withUTF8Buffer { Self.equal(text, $0) }
     }
 
     /// The rest of a plain string that starts with `prefix` (ASCII); nil for anything else.
     public func plainString(droppingPrefix prefix: StaticString) -> String? {
         let token = self.token, count = prefix.utf8CodeUnitCount
-        guard Token.kind(token) == Token.string, Token.isPlain(token), Token.size(token) >= count,
-              Self.equal(bytes + Token.low(token), prefix.utf8Start, count) else { return nil }
-        return String(decoding: UnsafeBufferPointer(start: bytes + Token.low(token) + count, count: Token.size(token) - count), as: UTF8.self)
+        guard Token.kind(token) == Token.string, Token.isPlain(token), Token.size(token) >= count else { return nil }
+        let text = Self.text(token, in: bytes)
+        guard prefix.withUTF8Buffer({ Self.equal(text.extracting(..<count), $0) }) else { return nil }
+        return String(decoding: text.extracting(count...), as: UTF8.self)
     }
 
     /// Whether this is a scalar equal to `node`, as `Node`'s `==` compares them (`1` equals `1.0`;
@@ -186,11 +192,9 @@ public struct JSONCursor: @unchecked Sendable {
         case (Token.false, .bool(let value)): return !value
         case (Token.number, .int), (Token.number, .float): return Node(Self.decodeNumber(token, bytes: bytes)) == node
         case (Token.string, .string(var wanted)):
+            let bytes = self.bytes
             return wanted.withUTF8 { wanted in
-                let length = Token.size(token)
-                if Token.isPlain(token) && length == wanted.count && Self.equal(bytes + Token.low(token), wanted.baseAddress, length) {
-                    return true
-                }
+                if Token.isPlain(token) && Self.equal(Self.text(token, in: bytes), wanted) { return true }
                 // Different bytes are still the same string when either side is not ASCII
                 // (canonical equivalence), or when escapes spell the same characters.
                 if Token.isPlain(token) && Self.isASCII(wanted) { return false }
@@ -222,6 +226,7 @@ public struct JSONCursor: @unchecked Sendable {
     }
 
     private func decode(at index: inout Int) -> Node {
+        let tokens = self.tokens, bytes = self.bytes
         let token = tokens[index]
         index += 1
         switch Token.kind(token) {
@@ -247,12 +252,25 @@ public struct JSONCursor: @unchecked Sendable {
         }
     }
 
+    /// The text of a string (without its quotes) or number token, as a buffer of exactly its
+    /// bytes. Offsets and lengths come from `TapeBuilder`, which only writes ranges inside the
+    /// document (checked again here in debug builds, where the buffer slicing is checked).
+    @inline(__always) static func text(_ token: UInt64, in bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        let start = Token.low(token)
+        return bytes.extracting(start..<start + Token.size(token))
+    }
+
     /// A string token's text. Escapes are rare in API objects: those strings go through
-    /// `JSONReader`, so that escapes have one implementation.
-    static func decodeString(_ token: UInt64, bytes: UnsafePointer<UInt8>) -> String {
-        let text = UnsafeBufferPointer(start: bytes + Token.low(token), count: Token.size(token))
+    /// `JSONReader`, so that escapes have one implementation. The reader is given a copy of the
+    /// text between quotes of its own, not the document around the token.
+    static func decodeString(_ token: UInt64, bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let text = Self.text(token, in: bytes)
         guard !Token.isPlain(token), text.contains(UInt8(ascii: "\\")) else { return String(decoding: text, as: UTF8.self) }
-        let quoted = Array(UnsafeBufferPointer(start: text.baseAddress! - 1, count: text.count + 2))
+        var quoted: [UInt8] = []
+        quoted.reserveCapacity(text.count + 2)
+        quoted.append(UInt8(ascii: "\""))
+        quoted.append(contentsOf: text)
+        quoted.append(UInt8(ascii: "\""))
         var reader = JSONReader(source: SourceText(file: "<json>", bytes: quoted), keepMarks: false)
         guard let decoded = (try? reader.read())?.string else {
             preconditionFailure("a string JSONTape accepted does not decode")
@@ -260,8 +278,8 @@ public struct JSONCursor: @unchecked Sendable {
         return decoded
     }
 
-    private static func decodeNumber(_ token: UInt64, bytes: UnsafePointer<UInt8>) -> Node.Value {
-        let text = UnsafeBufferPointer(start: bytes + Token.low(token), count: Token.size(token))
+    private static func decodeNumber(_ token: UInt64, bytes: UnsafeBufferPointer<UInt8>) -> Node.Value {
+        let text = Self.text(token, in: bytes)
         let integral = !text.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
         guard let value = JSONReader.number(text, integral: integral) else {
             preconditionFailure("a number JSONTape accepted does not decode")
@@ -270,9 +288,11 @@ public struct JSONCursor: @unchecked Sendable {
     }
 
     /// Byte equality without a call for the short keys and values of API objects.
-    @inline(__always) private static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
-        guard count > 0, let b else { return true }
-        if count > 32 { return memcmp(a, b, count) == 0 }
+    @inline(__always) static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let count = a.count
+        guard count == b.count else { return false }
+        guard count > 0 else { return true }
+        if count > 32 { return memcmp(a.baseAddress!, b.baseAddress!, count) == 0 }
         for offset in 0..<count where a[offset] != b[offset] { return false }
         return true
     }

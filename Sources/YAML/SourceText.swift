@@ -66,12 +66,13 @@ struct SourceText: Sendable {
     /// surrogates and values above U+10FFFF are rejected), or nil when the input is valid.
     static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
         bytes.withUnsafeBufferPointer { buffer -> Int? in
+            let raw = UnsafeRawBufferPointer(buffer)
             let count = buffer.count
             var i = 0
             while i < count {
                 // ASCII eight bytes at a time: manifests and API responses are nearly all ASCII.
                 while i + 8 <= count,
-                    UnsafeRawPointer(buffer.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
                     i += 8
                 }
                 guard i < count else { break }
