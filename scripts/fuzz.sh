@@ -55,8 +55,10 @@ for harness in "${harnesses[@]}"; do
 done
 bin="$(swift build -c debug --scratch-path "$scratch" --show-bin-path)"
 
-seeds="$scratch/seeds"
-rm -rf "$seeds"
+# Seeds are rebuilt from the repository for every run, in a folder of this run's own (two runs
+# on different harnesses may share the scratch path).
+seeds="$scratch/seeds-$$"
+trap 'rm -rf "$seeds"' EXIT
 python3 "$root/scripts/fuzz-seeds.py" "$seeds"
 
 # Leak checking is off: Swift keeps enum cases' tags in the spare bits of pointers, so LeakSanitizer
