@@ -23,7 +23,7 @@ phases=("$@")
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1:abort_on_error=0:print_summary=1:symbolize=1}"
 # TSan: report every race (not only the first) and fail the test process with exit code 66 at its
 # end; the suppressions file holds only reports proven false, each with its reason.
-export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=0:exitcode=66:second_deadlock_stack=1:report_signal_unsafe=0:suppressions=$root/scripts/tsan-suppressions.txt}"
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=0:exitcode=66:second_deadlock_stack=1:suppressions=$root/scripts/tsan-suppressions.txt}"
 
 # TSan covers the targets where threads meet: the controller loop and leader election, the Kube
 # client (watch sessions, retries, exec credential cache), libcurl's blocking executor, and the
