@@ -17,7 +17,7 @@ phases=("$@")
 [ ${#phases[@]} -gt 0 ] || phases=(address thread)
 
 # LeakSanitizer is off (ASan's other checks stay on): Debian's libgit2 1.5.1 leaks from its pcre2
-# path on every repository open, and Swift keeps enum tags in pointers' spare bits, which makes
+# path, and Swift keeps enum tags in pointers' spare bits, which makes
 # LSan report objects that are reachable (docs/sanitizers.md). A leak check would report both on
 # every run and say nothing about our code's memory safety.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1:abort_on_error=0:print_summary=1:symbolize=1}"
