@@ -151,3 +151,25 @@ let package = Package(
         ),
     ]
 )
+
+// MARK: - Fuzzing
+// libFuzzer harnesses (docs/fuzzing.md): one executable per input format, under Fuzz/<name>/.
+// A normal build links each as a replayer of the inputs named on its command line; built by
+// scripts/fuzz.sh with `-sanitize=fuzzer,address -DFUZZING`, the same `main` hands control to
+// libFuzzer (`LLVMFuzzerRunDriver`, declared by CFuzzDriver). Never part of the `reconcile` product.
+let fuzzHarnesses: [(product: String, target: String, path: String, dependencies: [Target.Dependency])] = [
+    ("fuzz-yaml", "FuzzYAML", "Fuzz/yaml", ["YAML", "ReconcileCore"]),
+    ("fuzz-json", "FuzzJSON", "Fuzz/json", ["YAML"]),
+    ("fuzz-policy", "FuzzPolicy", "Fuzz/policy", ["ReconcileCore", "YAML"]),
+    ("fuzz-kubeconfig", "FuzzKubeConfig", "Fuzz/kubeconfig", ["Kube"]),
+    ("fuzz-watch-lines", "FuzzWatchLines", "Fuzz/watch-lines", ["Kube"]),
+]
+package.targets += [
+    .target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"),
+    .target(name: "FuzzSupport", dependencies: ["CFuzzDriver"], path: "Fuzz/Support", swiftSettings: swiftSettings),
+]
+for harness in fuzzHarnesses {
+    package.products.append(.executable(name: harness.product, targets: [harness.target]))
+    package.targets.append(.executableTarget(
+        name: harness.target, dependencies: ["FuzzSupport"] + harness.dependencies, path: harness.path, swiftSettings: swiftSettings))
+}

@@ -21,6 +21,26 @@ import YAML
         }
     }
 
+    /// Found by fuzz-watch-lines (a 52 KB event fed 7 bytes at a time took over 10 s): every feed
+    /// searched the whole pending line again, so a long line cost its length times its chunks. A
+    /// 4 MB line in 256-byte chunks (16,384 feeds) must take about what one pass over it does.
+    @Test(.timeLimit(.minutes(1))) func longLineInSmallChunksIsSearchedOnce() throws {
+        var splitter = LineSplitter()
+        let event = Array("{\"type\":\"ADDED\",\"object\":{\"data\":\"".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 4 << 20) + Array("\"}}\r\n{\"a\":1}".utf8)
+        let clock = ContinuousClock()
+        var lines: [[UInt8]] = []
+        let elapsed = try clock.measure {
+            var index = 0
+            while index < event.count {
+                lines += try splitter.feed(Array(event[index..<min(event.count, index + 256)]))
+                index += 256
+            }
+        }
+        #expect(lines.count == 1 && lines.first?.count == event.count - 9)
+        #expect(splitter.finish() == Array("{\"a\":1}".utf8))
+        #expect(elapsed < .seconds(20), "16,384 feeds of a 4 MB line took \(elapsed)")
+    }
+
     @Test func sessionYieldsEventsAndTracksResourceVersion() async throws {
         let stream = """
         {"type":"ADDED","object":{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"w","namespace":"t","resourceVersion":"1156"}}}

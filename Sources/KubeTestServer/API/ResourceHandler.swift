@@ -59,12 +59,14 @@ struct ResourceHandler {
         var limit = Int(request.query["limit"] ?? "") ?? 0
         if request.query["resourceVersion"] == "0" { limit = 0 }
         var start: String?
-        var listRV = store.resourceVersion
+        // Read under the store's lock: writes change both on other event loops (TSan saw the race).
+        let (current, oldestWatchable) = store.withLock { (store.resourceVersion, store.oldestWatchable) }
+        var listRV = current
         if let token = request.query["continue"], !token.isEmpty {
             let decoded = try ContinueToken.decode(token)
             start = decoded.start
             listRV = decoded.resourceVersion
-            if listRV < store.oldestWatchable && store.oldestWatchable > 100 {
+            if listRV < oldestWatchable && oldestWatchable > 100 {
                 throw APIError(code: 410, reason: "Expired", message: "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
             }
         }
@@ -145,9 +147,10 @@ struct ResourceHandler {
                              bookmarks: request.query["allowWatchBookmarks"] == "true",
                              timeout: request.query["timeoutSeconds"].flatMap(Double.init))
         if let rv = Int(rvText), rv > 0, !sendInitial {
-            if rv < store.oldestWatchable {
+            let oldestWatchable = store.withLock { store.oldestWatchable }
+            if rv < oldestWatchable {
                 plan.expired = ["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Failure",
-                                "message": .string("too old resource version: \(rv) (\(store.oldestWatchable))"), "reason": "Expired", "code": 410]
+                                "message": .string("too old resource version: \(rv) (\(oldestWatchable))"), "reason": "Expired", "code": 410]
             }
             plan.from = rv
             plan.sendInitialEvents = false

@@ -1,0 +1,1 @@
+// Empty: CFuzzDriver only declares libFuzzer's LLVMFuzzerRunDriver for Swift (include/CFuzzDriver.h).
