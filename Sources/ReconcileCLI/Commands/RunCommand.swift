@@ -117,7 +117,7 @@ struct RunCommand: AsyncParsableCommand {
                                 retryPeriod: .milliseconds(Int(retryPeriod * 1000))),
             rolloutPollInterval: rolloutPollInterval, minimumGap: Self.parseDuration(minPassGap)!, stallIntervals: stallIntervals,
             retryBackoff: Self.parseDuration(retryBackoff)!)
-        return Controller(options: options, cluster: try kubeOptions.client(), source: GitDesiredStateSource(options: repoOptions), logger: logger)
+        return Controller(options: options, cluster: try kubeOptions.client(), source: GitDesiredStateSource(options: repoOptions, ownNamespace: options.namespace), logger: logger)
     }
 
     static func logger(format: String) -> Logger {
