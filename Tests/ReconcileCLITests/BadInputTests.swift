@@ -302,6 +302,42 @@ struct BadInputTests {
         #expect(plan.stdout.contains("Plan: 1 to create, 0 to update, 0 to delete, 0 workloads to restart."), "\(plan)")
     }
 
+    @Test("a file no bundle selects is named in a warning, and ignore: silences it")
+    func unselectedFileWarns() async throws {
+        let root = try TestGit.temporaryDirectory()
+        defer { TestGit.cleanup(root) }
+        try TestGit.write(GeneratedBadInput.config, to: root + "/reconcile.yaml")
+        try TestGit.write(GeneratedBadInput.manifest, to: root + "/mesh/vs.yaml")
+        try TestGit.write(GeneratedBadInput.manifest.replacingOccurrences(of: "reviews", with: "ratings"), to: root + "/mseh/typo.yaml")
+        try TestGit.write("# not a manifest\n", to: root + "/README.md")
+        try TestGit.write("on: push\n", to: root + "/.github/workflows/plan.yaml")
+        let warning = "warning: mseh/typo.yaml: no bundle's path selects this file, so it is ignored (add it to a bundle's path, or list it under ignore: in reconcile.yaml)\n"
+        let validate = await reconcile(["validate", "--repo", root])
+        #expect(validate.code == 0, "\(validate)")
+        #expect(validate.stderr == warning, "\(validate)")
+        let plan = await reconcile(["plan", "--repo", root, "--live-snapshot", Corpus.validSnapshot])
+        #expect(plan.code == 0, "\(plan)")
+        #expect(plan.stderr == warning, "\(plan)")
+        #expect(!plan.stdout.contains("ratings"), "\(plan)")
+        try TestGit.write(GeneratedBadInput.config + "ignore: [mseh]\n", to: root + "/reconcile.yaml")
+        let quiet = await reconcile(["validate", "--repo", root])
+        #expect(quiet.code == 0 && quiet.stderr.isEmpty, "\(quiet)")
+    }
+
+    @Test("--instance: a repository without name: takes the pinned instance; a matching name: plans")
+    func pinnedInstancePlans() async throws {
+        let root = try TestGit.temporaryDirectory()
+        defer { TestGit.cleanup(root) }
+        try TestGit.write(GeneratedBadInput.config, to: root + "/reconcile.yaml")
+        try TestGit.write(GeneratedBadInput.manifest, to: root + "/mesh/vs.yaml")
+        let unnamed = await reconcile(["plan", "--repo", root, "--live-snapshot", Corpus.validSnapshot, "--instance", "mesh-a", "--format", "json"])
+        #expect(unnamed.code == 0, "\(unnamed)")
+        #expect(unnamed.stdout.contains("mesh-a"), "\(unnamed)")
+        try TestGit.write("name: mesh-a\n" + GeneratedBadInput.config, to: root + "/reconcile.yaml")
+        let named = await reconcile(["plan", "--repo", root, "--live-snapshot", Corpus.validSnapshot, "--instance", "mesh-a"])
+        #expect(named.code == 0, "\(named)")
+    }
+
     /// The built executable, as a user runs it: a crash (a trap, a signal) would show here as a
     /// signal exit instead of the error code 1. Skipped when SwiftPM did not build the binary.
     @Test("the reconcile executable exits 1 (never crashes) on every corpus case",

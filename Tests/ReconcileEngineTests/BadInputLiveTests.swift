@@ -48,6 +48,7 @@ struct BadInputLiveTests {
         let harness = try EngineHarness()
         let repo = harness.directory + "/envoyfilter"
         try FileManager.default.copyItem(atPath: Self.corpus + "/namespace-protected-istio-system-envoyfilter", toPath: repo)
+        _ = try harness.server.seed(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "istio-system"]])
         let refused = await harness.reconcile(["plan", "--repo", repo])
         #expect(refused.code == 1, "\(refused)")
         let allowed = await harness.reconcile(["plan", "--repo", repo, "--allow-namespace", "istio-system", "--detailed-exitcode"])
