@@ -27,6 +27,9 @@ struct ChartValuesTests {
         #expect(values[path: ["podDisruptionBudget", "minAvailable"]]?.int == 1)
         #expect(values[path: ["service", "port"]]?.int == 8080)
         #expect(values["statusConfigMap"]?.string == "reconcile-status")
+        #expect(values["instance"]?.string == "", "the release name")
+        #expect(values[path: ["scope", "namespaces"]]?.sequence?.isEmpty == true)
+        #expect(values[path: ["scope", "clusterScoped"]]?.string == "auto")
         #expect(values[path: ["resources", "requests"]]?.isMapping == true)
         #expect(values[path: ["resources", "limits"]]?.isMapping == true)
     }

@@ -69,10 +69,12 @@ struct ChartWorkloadTests {
             guard let index = args.firstIndex(of: flag), index + 1 < args.count else { return nil }
             return args[index + 1]
         }
-        for flag in ["--repo", "--ref", "--interval", "--listen", "--log-format", "--drift", "--environment", "--selector", "--lease-name"] {
+        for flag in ["--repo", "--ref", "--interval", "--listen", "--log-format", "--drift", "--environment", "--selector", "--lease-name", "--instance",
+                     "--namespaces", "--allow-namespace", "--allow-namespace-labels", "--allow-namespace-annotations"] {
             #expect(value(after: flag) != nil, "missing \(flag)")
         }
         #expect(value(after: "--namespace") == "$(POD_NAMESPACE)")
+        #expect(args.contains("--cluster-scoped") && args.contains("--no-cluster-scoped"), "scope.clusterScoped's two branches")
         #expect(value(after: "--cache-dir") == "/var/cache/reconcile")
         #expect(value(after: "--git-token-file") == "/etc/reconcile/git/token")
         #expect(value(after: "--ssh-key") == "/etc/reconcile/git/ssh/identity")

@@ -12,16 +12,16 @@ func renderState(_ contents: [String: String], instance: String = "test") throws
 }
 
 /// Findings of a plan against an inline snapshot, or the offline findings without one.
-func findings(_ contents: [String: String], live: String? = nil) throws -> [Finding] {
-    let desired = try renderState(contents)
+func findings(_ contents: [String: String], live: String? = nil, scope: Scope = .unrestricted) throws -> [Finding] {
+    let desired = try Renderer(defaultInstance: "test", scope: scope).render(sourceFiles(contents))
     guard let live else { return Analyzers.offline(desired) }
     let state = try LiveState.snapshot(Array(live.utf8), file: "snapshot.yaml")
     return Planner(desired: desired, live: state).plan().findings
 }
 
 /// The findings with one code.
-func findings(_ code: String, _ contents: [String: String], live: String? = nil) throws -> [Finding] {
-    try findings(contents, live: live).filter { $0.code == code }
+func findings(_ code: String, _ contents: [String: String], live: String? = nil, scope: Scope = .unrestricted) throws -> [Finding] {
+    try findings(contents, live: live, scope: scope).filter { $0.code == code }
 }
 
 /// The repository root (for examples/ and policies/).

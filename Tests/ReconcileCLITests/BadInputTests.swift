@@ -139,6 +139,43 @@ let badInputCases: [BadInputCase] = [
                  message: "spec.rules[0].validate.deny.conditions.any[0]: expression nests too deeply (more than 100 levels",
                  location: "policies/deep.yaml:18:22"),
 
+    // MARK: Operator scope: protected namespaces, --namespaces, Namespace labels, --instance
+    BadInputCase(name: "namespace-protected-kube-system",
+                 message: "metadata.namespace: namespace kube-system is protected: reconcile never writes there (allow it with --allow-namespace kube-system)",
+                 location: "mesh/vs.yaml:5:14"),
+    BadInputCase(name: "namespace-protected-istio-system-envoyfilter",
+                 message: "metadata.namespace: namespace istio-system is protected", location: "mesh/lua.yaml:6:14",
+                 also: ["--allow-namespace istio-system"]),
+    BadInputCase(name: "namespace-protected-bundle-default",
+                 message: "metadata.namespace (bundle \"mesh\"'s default namespace): namespace aks-istio-system is protected",
+                 location: "mesh/deny.yaml:4:9"),
+    BadInputCase(name: "namespace-manifest-kube-system", message: "metadata.name: namespace kube-system is protected",
+                 location: "namespaces/kube-system.yaml:4:9"),
+    BadInputCase(name: "namespace-manifest-kube-node-lease", message: "metadata.name: namespace kube-node-lease is protected",
+                 location: "namespaces/lease.yaml:4:9"),
+    BadInputCase(name: "namespace-shorthand-kube-system", message: "namespaces.kube-system: namespace kube-system is protected",
+                 location: "reconcile.yaml:7:3"),
+    BadInputCase(name: "namespace-shorthand-kube-public", message: "namespaces.kube-public: namespace kube-public is protected",
+                 location: "reconcile.yaml:6:3"),
+    BadInputCase(name: "namespace-label-pod-security",
+                 message: "metadata.labels.pod-security.kubernetes.io/enforce: namespace label pod-security.kubernetes.io/enforce is not one reconcile may set",
+                 location: "namespaces/shop.yaml:7:5", also: ["--allow-namespace-labels"]),
+    BadInputCase(name: "namespace-annotation-node-selector",
+                 message: "metadata.annotations.scheduler.alpha.kubernetes.io/node-selector: namespace annotation scheduler.alpha.kubernetes.io/node-selector is not one reconcile may set",
+                 location: "namespaces/shop.yaml:6:5", also: ["--allow-namespace-annotations"]),
+    BadInputCase(name: "namespace-outside-scope",
+                 message: "metadata.namespace: namespace team-b is outside this instance's scope (--namespaces team-a-*)",
+                 location: "mesh/dr.yaml:5:14", arguments: ["--namespaces", "team-a-*"]),
+    BadInputCase(name: "namespace-shorthand-outside-scope",
+                 message: "namespaces.team-b: namespace team-b is outside this instance's scope (--namespaces team-a-*,team-c)",
+                 location: "reconcile.yaml:6:3", arguments: ["--namespaces", "team-a-*,team-c"]),
+    BadInputCase(name: "cluster-scoped-outside-scope",
+                 message: "GlobalNetworkPolicy is cluster-scoped and this instance may only write namespaced objects (--namespaces team-a-*)",
+                 location: "policies/gnp.yaml:2:1", also: ["--cluster-scoped"], arguments: ["--namespaces", "team-a-*"]),
+    BadInputCase(name: "instance-name-differs",
+                 message: "name: repository names itself \"payments-mesh\" but this reconcile is pinned to instance \"mesh\" (--instance)",
+                 location: "reconcile.yaml:2:7", arguments: ["--instance", "mesh"]),
+
     // MARK: Every error is reported, not just the first
     BadInputCase(name: "multiple-errors", message: "kind Secret is not in the allowlist", location: "mesh/a-secret.yaml:2:1",
                  also: ["error: mesh/b-vs.yaml:4:9: metadata.name \"Reviews\" is not a valid Kubernetes name"]),
@@ -263,6 +300,42 @@ struct BadInputTests {
         #expect(plan.stderr.isEmpty, "\(plan)")
         #expect(plan.stdout.contains("+ create VirtualService demo/reviews"), "\(plan)")
         #expect(plan.stdout.contains("Plan: 1 to create, 0 to update, 0 to delete, 0 workloads to restart."), "\(plan)")
+    }
+
+    @Test("a file no bundle selects is named in a warning, and ignore: silences it")
+    func unselectedFileWarns() async throws {
+        let root = try TestGit.temporaryDirectory()
+        defer { TestGit.cleanup(root) }
+        try TestGit.write(GeneratedBadInput.config, to: root + "/reconcile.yaml")
+        try TestGit.write(GeneratedBadInput.manifest, to: root + "/mesh/vs.yaml")
+        try TestGit.write(GeneratedBadInput.manifest.replacingOccurrences(of: "reviews", with: "ratings"), to: root + "/mseh/typo.yaml")
+        try TestGit.write("# not a manifest\n", to: root + "/README.md")
+        try TestGit.write("on: push\n", to: root + "/.github/workflows/plan.yaml")
+        let warning = "warning: mseh/typo.yaml: no bundle's path selects this file, so it is ignored (add it to a bundle's path, or list it under ignore: in reconcile.yaml)\n"
+        let validate = await reconcile(["validate", "--repo", root])
+        #expect(validate.code == 0, "\(validate)")
+        #expect(validate.stderr == warning, "\(validate)")
+        let plan = await reconcile(["plan", "--repo", root, "--live-snapshot", Corpus.validSnapshot])
+        #expect(plan.code == 0, "\(plan)")
+        #expect(plan.stderr == warning, "\(plan)")
+        #expect(!plan.stdout.contains("ratings"), "\(plan)")
+        try TestGit.write(GeneratedBadInput.config + "ignore: [mseh]\n", to: root + "/reconcile.yaml")
+        let quiet = await reconcile(["validate", "--repo", root])
+        #expect(quiet.code == 0 && quiet.stderr.isEmpty, "\(quiet)")
+    }
+
+    @Test("--instance: a repository without name: takes the pinned instance; a matching name: plans")
+    func pinnedInstancePlans() async throws {
+        let root = try TestGit.temporaryDirectory()
+        defer { TestGit.cleanup(root) }
+        try TestGit.write(GeneratedBadInput.config, to: root + "/reconcile.yaml")
+        try TestGit.write(GeneratedBadInput.manifest, to: root + "/mesh/vs.yaml")
+        let unnamed = await reconcile(["plan", "--repo", root, "--live-snapshot", Corpus.validSnapshot, "--instance", "mesh-a", "--format", "json"])
+        #expect(unnamed.code == 0, "\(unnamed)")
+        #expect(unnamed.stdout.contains("mesh-a"), "\(unnamed)")
+        try TestGit.write("name: mesh-a\n" + GeneratedBadInput.config, to: root + "/reconcile.yaml")
+        let named = await reconcile(["plan", "--repo", root, "--live-snapshot", Corpus.validSnapshot, "--instance", "mesh-a"])
+        #expect(named.code == 0, "\(named)")
     }
 
     /// The built executable, as a user runs it: a crash (a trap, a signal) would show here as a

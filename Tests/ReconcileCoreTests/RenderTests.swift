@@ -116,9 +116,11 @@ import YAML
             tier: ${tier:=gold}
             escaped: $${literal}
         """
-        let staging = try render(["reconcile.yaml": config, "ns/ns.yaml": manifest])
+        // The operator lets this instance set the extra namespace labels.
+        let scope = Scope(namespaceLabelKeys: Scope.defaultNamespaceLabelKeys + ["gw", "tier", "escaped"])
+        let staging = try render(["reconcile.yaml": config, "ns/ns.yaml": manifest], scope: scope)
         #expect(staging.objects[0].labels["istio.io/rev"] == "asm-1-22")
-        let prod = try render(["reconcile.yaml": config, "ns/ns.yaml": manifest], environment: "prod")
+        let prod = try render(["reconcile.yaml": config, "ns/ns.yaml": manifest], environment: "prod", scope: scope)
         #expect(prod.objects[0].labels["istio.io/rev"] == "asm-1-23")
         #expect(prod.objects[0].labels["tier"] == "gold")
         #expect(prod.objects[0].labels["escaped"] == "${literal}")

@@ -7,8 +7,9 @@ func files(_ contents: [String: String]) -> [SourceFile] {
     contents.map { SourceFile(path: $0.key, bytes: Array($0.value.utf8)) }
 }
 
-func render(_ contents: [String: String], environment: String? = nil, selector: String? = nil, instance: String = "test") throws -> DesiredState {
-    try Renderer(environment: environment, selector: selector.map { try LabelSelector.parse($0) }, defaultInstance: instance)
+func render(_ contents: [String: String], environment: String? = nil, selector: String? = nil, instance: String = "test",
+            scope: Scope = .unrestricted) throws -> DesiredState {
+    try Renderer(environment: environment, selector: selector.map { try LabelSelector.parse($0) }, defaultInstance: instance, scope: scope)
         .render(files(contents))
 }
 

@@ -45,7 +45,7 @@ struct PlanCommand: AsyncParsableCommand {
             let client: any ClusterAPI
             do { client = try kubeOptions.client() } catch {
                 // The repository's own errors come first.
-                _ = try repoOptions.render(try repository.revision(repoOptions.ref), repository: repository)
+                _ = try repoOptions.render(try repository.revision(repoOptions.ref), repository: repository, warn: false)
                 throw error
             }
             plan = try await LivePlanner(cluster: client, options: options)
@@ -57,7 +57,7 @@ struct PlanCommand: AsyncParsableCommand {
                 let baseRevision = try repository.revision(base)
                 let baseState: DesiredState
                 do {
-                    baseState = try repoOptions.render(baseRevision, repository: repository)
+                    baseState = try repoOptions.render(baseRevision, repository: repository, warn: false)
                 } catch {
                     throw UserError("the base revision \(base) (\(baseRevision.label)) does not load:\n\(error)")
                 }

@@ -35,6 +35,9 @@ struct RepoOptions: ParsableArguments {
     @Option(help: "Abort a git fetch that runs longer than this (90s, 5m, 1h).")
     var fetchTimeout: String = "5m"
 
+    @OptionGroup(title: "Scope (set by the operator, never by the repository)")
+    var scopeOptions: ScopeOptions
+
     func credentials() throws -> GitCredentials {
         var credentials = GitCredentials()
         guard let timeout = DurationText.seconds(fetchTimeout), timeout > 0 else {
@@ -61,12 +64,21 @@ struct RepoOptions: ParsableArguments {
         do { return try LabelSelector.parse(selector) } catch let error as LabelSelector.ParseError { throw UserError(error.description) }
     }
 
-    /// Renders one revision of the repository into the desired state.
-    func render(_ revision: ConfigRepository.Revision, repository: ConfigRepository) throws -> DesiredState {
-        try renderer(for: repository).render(revision.files)
+    /// Renders one revision of the repository into the desired state; `warn` prints the files
+    /// no bundle selects on stderr.
+    func render(_ revision: ConfigRepository.Revision, repository: ConfigRepository, warn: Bool = true) throws -> DesiredState {
+        let desired = try renderer(for: repository).render(revision.files)
+        if warn { warnUnselectedFiles(desired.unselectedFiles) }
+        return desired
     }
 
     func renderer(for repository: ConfigRepository) throws -> Renderer {
-        Renderer(environment: environment, selector: try labelSelector(), defaultInstance: repository.defaultInstance)
+        try renderer(defaultInstance: repository.defaultInstance)
+    }
+
+    /// `ownNamespace`: the controller's namespace (`reconcile run`), protected like kube-system.
+    func renderer(defaultInstance: String, ownNamespace: String? = nil) throws -> Renderer {
+        Renderer(environment: environment, selector: try labelSelector(), defaultInstance: defaultInstance,
+                 scope: scopeOptions.scope(ownNamespace: ownNamespace))
     }
 }

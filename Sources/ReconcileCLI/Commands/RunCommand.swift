@@ -125,7 +125,7 @@ struct RunCommand: AsyncParsableCommand {
             leaderTiming: leaderTiming,
             rolloutPollInterval: rolloutPollInterval, minimumGap: Self.parseDuration(minPassGap)!, stallIntervals: stallIntervals,
             retryBackoff: Self.parseDuration(retryBackoff)!)
-        return Controller(options: options, cluster: try kubeOptions.client(), source: GitDesiredStateSource(options: repoOptions), logger: logger)
+        return Controller(options: options, cluster: try kubeOptions.client(), source: GitDesiredStateSource(options: repoOptions, ownNamespace: options.namespace), logger: logger)
     }
 
     var leaderTiming: LeaderElector.Timing {

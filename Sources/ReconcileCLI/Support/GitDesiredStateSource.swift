@@ -12,9 +12,12 @@ final class GitDesiredStateSource: DesiredStateSource, @unchecked Sendable {
     /// Touched only on `queue`.
     private var revisions: [String: ConfigRepository.Revision] = [:]
     private var defaultInstance = "default"
+    /// The controller's own namespace: protected (see `Scope`).
+    private let ownNamespace: String?
 
-    init(options: RepoOptions) {
+    init(options: RepoOptions, ownNamespace: String? = nil) {
         self.options = options
+        self.ownNamespace = ownNamespace
     }
 
     func fetch() async throws -> String {
@@ -33,8 +36,11 @@ final class GitDesiredStateSource: DesiredStateSource, @unchecked Sendable {
     func render(commit: String) async throws -> (label: String, desired: DesiredState) {
         try await onQueue { [self] in
             guard let revision = revisions[commit] else { throw UserError("revision \(commit) was never fetched") }
-            let renderer = Renderer(environment: options.environment, selector: try options.labelSelector(), defaultInstance: defaultInstance)
-            return (revision.label, try renderer.render(revision.files))
+            let renderer = try options.renderer(defaultInstance: defaultInstance, ownNamespace: ownNamespace)
+            let desired = try renderer.render(revision.files)
+            // No logger here: stderr, as the CLI's warnings (the controller logs the pass itself).
+            warnUnselectedFiles(desired.unselectedFiles)
+            return (revision.label, desired)
         }
     }
 

@@ -13,6 +13,7 @@ extension LivePlanner {
         let selection = try renderer.select(revision.files)
         let prefetched = await prefetch(renderer.outline(selection))
         let desired = try renderer.render(selection)
+        warnUnselectedFiles(desired.unselectedFiles)
         var plan = try await plan(desired, prefetched: prefetched)
         plan.revision = revision.label
         releaseInBackground(desired)

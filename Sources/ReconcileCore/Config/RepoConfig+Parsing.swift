@@ -11,11 +11,14 @@ extension RepoConfig {
         if documents.count > 1 {
             throw reader.error(documents[1].mark, "\(file) must hold one YAML document, found \(documents.count)")
         }
-        try reader.expectKeys(root, ["name", "values", "environments", "bundles", "namespaces", "restart", "prune", "drift", "force", "policies"], in: "reconcile.yaml")
+        try reader.expectKeys(root, ["name", "values", "environments", "bundles", "namespaces", "restart", "prune", "drift", "force", "policies", "ignore"], in: "reconcile.yaml")
 
         var config = RepoConfig()
         config.file = file
-        if let name = root["name"] { config.name = try reader.dnsLabel(name, field: "name") }
+        if let name = root["name"] {
+            config.name = try reader.dnsLabel(name, field: "name")
+            config.nameMark = name.mark
+        }
         if let values = root["values"] { config.values = try reader.values(values, field: "values") }
         if let environments = root["environments"] {
             for entry in try reader.mapping(environments, field: "environments") {
@@ -78,6 +81,7 @@ extension RepoConfig {
             config.drift = mode
         }
         if let policies = root["policies"] { config.policies = try reader.stringOrList(policies, field: "policies") }
+        if let ignore = root["ignore"] { config.ignore = try reader.stringOrList(ignore, field: "ignore") }
         try config.validateNeeds(reader: reader)
         return config
     }

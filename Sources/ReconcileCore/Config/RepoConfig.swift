@@ -40,6 +40,8 @@ public struct RepoConfig: Sendable {
 
     /// The instance name; nil means "the repository's base name".
     public var name: String?
+    /// Where `name:` is written, for the instance-pinning error.
+    public var nameMark: Mark?
     public var values: [String: String] = [:]
     public var environments: [Environment] = []
     public var bundles: [Bundle] = []
@@ -51,6 +53,9 @@ public struct RepoConfig: Sendable {
     public var force = false
     /// Extra policy files or directories (repo-relative) for guardrail checks.
     public var policies: [String] = []
+    /// Files (paths, directories or globs) that are deliberately not manifests: no warning that
+    /// no bundle selects them.
+    public var ignore: [String] = []
     /// Where the config came from, for messages; nil when there is no reconcile.yaml.
     public var file: String?
 

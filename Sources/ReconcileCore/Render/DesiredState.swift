@@ -18,6 +18,8 @@ public struct DesiredState: Sendable {
     /// Guardrail policies from the repository's `policies:` setting (the shipped defaults are
     /// added when findings are computed; see `PolicySet`).
     public var policies: [Policy] = []
+    /// Manifest candidates (`*.yaml`) that no bundle selects: ignored, and warned about.
+    public var unselectedFiles: [String] = []
 
     public init(config: RepoConfig, instance: String, environment: String?, objects: [ManifestObject],
                 namespaceInjection: [String: DesiredInjection], bundleOrder: [String], selector: LabelSelector?) {

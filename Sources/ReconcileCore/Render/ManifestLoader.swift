@@ -8,6 +8,8 @@ struct ManifestLoader {
     var instance: String
     var substitution: Substitution
     var limits: InputLimits = .default
+    /// The operator's boundary: namespaces, Namespace labels and annotations, cluster scope.
+    var scope: Scope = .unrestricted
 
     func load() throws -> [ManifestObject] {
         guard let original = String(validating: file.bytes, as: UTF8.self) else {
@@ -68,13 +70,19 @@ struct ManifestLoader {
         if entry.namespaced {
             if let nsNode = metadata["namespace"] {
                 namespace = try reader.dnsLabel(nsNode, field: "metadata.namespace")
+                if let refusal = scope.namespaceRefusal(namespace) { throw reader.error(nsNode.mark, "metadata.namespace: \(refusal)") }
             } else if let bundleNamespace = bundle.namespace {
                 namespace = bundleNamespace
+                if let refusal = scope.namespaceRefusal(namespace) {
+                    throw reader.error(nameNode.mark, "metadata.namespace (bundle \"\(bundle.name)\"'s default namespace): \(refusal)")
+                }
             } else {
                 throw reader.error(nameNode.mark, "\(kind) \(name) has no metadata.namespace and bundle \"\(bundle.name)\" sets no default namespace: add one of them")
             }
         } else if let nsNode = metadata["namespace"] {
             throw reader.error(nsNode.mark, "\(kind) is cluster-scoped: remove metadata.namespace")
+        } else if entry.role != .namespace, let refusal = scope.clusterScopedRefusal(kind: kind) {
+            throw reader.error(root.mark(ofKey: "kind") ?? kindNode.mark, refusal)
         }
 
         var body = root
@@ -87,6 +95,17 @@ struct ManifestLoader {
             }
             if let extra = metadata.entries?.first(where: { !["name", "labels", "annotations"].contains($0.key) }) {
                 throw reader.error(extra.keyMark, "Namespace manifests may only set metadata.labels and metadata.annotations, found metadata.\(extra.key)")
+            }
+            if let refusal = scope.namespaceRefusal(name) { throw reader.error(nameNode.mark, "metadata.name: \(refusal)") }
+            for label in metadata["labels"]?.entries ?? [] {
+                if let refusal = scope.namespaceLabelRefusal(label.key) {
+                    throw reader.error(label.keyMark ?? label.value.mark, "metadata.labels.\(label.key): \(refusal)")
+                }
+            }
+            for annotation in metadata["annotations"]?.entries ?? [] {
+                if let refusal = scope.namespaceAnnotationRefusal(annotation.key) {
+                    throw reader.error(annotation.keyMark ?? annotation.value.mark, "metadata.annotations.\(annotation.key): \(refusal)")
+                }
             }
         } else if entry.namespaced {
             body.set(Node(.string(namespace)), at: ["metadata", "namespace"])

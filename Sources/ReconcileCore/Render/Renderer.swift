@@ -11,11 +11,14 @@ public struct Renderer: Sendable {
     /// Limits on the repository's content: nesting, alias expansion, substitution output,
     /// policy expressions (file sizes are checked where files are read).
     public var limits: InputLimits = .default
+    /// The operator's boundary (namespaces, Namespace labels, cluster scope, pinned instance).
+    public var scope: Scope
 
-    public init(environment: String? = nil, selector: LabelSelector? = nil, defaultInstance: String) {
+    public init(environment: String? = nil, selector: LabelSelector? = nil, defaultInstance: String, scope: Scope = .unrestricted) {
         self.environment = environment
         self.selector = selector
         self.defaultInstance = defaultInstance
+        self.scope = scope
     }
 
     public func render(_ files: [SourceFile]) throws -> DesiredState {
@@ -38,7 +41,9 @@ public struct Renderer: Sendable {
         // Files parse independently, so on every core; results are merged in bundle and path order,
         // which keeps duplicates and diagnostics deterministic.
         let loads = jobs.concurrentMap { job in
-            Result { try ManifestLoader(file: job.file, bundle: job.bundle, instance: instance, substitution: substitution, limits: limits).load() }
+            Result {
+                try ManifestLoader(file: job.file, bundle: job.bundle, instance: instance, substitution: substitution, limits: limits, scope: scope).load()
+            }
         }
         for (job, load) in zip(jobs, loads) {
             do {
@@ -66,6 +71,7 @@ public struct Renderer: Sendable {
         var state = DesiredState(config: config, instance: instance, environment: substitution.environmentName, objects: objects,
                                  index: index, namespaceInjection: injection, bundleOrder: selection.bundles, selector: selector)
         state.policies = policies
+        state.unselectedFiles = selection.unselectedFiles
         return state
     }
 
@@ -79,12 +85,20 @@ public struct Renderer: Sendable {
         var bundles: [String]
         var policyPatterns: [PathPattern]
         var manifests: [(bundle: RepoConfig.Bundle, file: SourceFile)]
+        /// Candidate files no bundle (selected or not) matches, and `ignore:` does not name.
+        public var unselectedFiles: [String] = []
     }
 
     public func select(_ files: [SourceFile]) throws -> Selection {
         let configFile = files.first { $0.path == RepoConfig.fileName }
         let config = try configFile.map { try RepoConfig.parse($0.bytes, file: $0.path) } ?? .implicit
-        let instance = config.name ?? Renderer.instanceName(fromRepoName: defaultInstance)
+        if let pinned = scope.instance, let name = config.name, name != pinned {
+            let source = configFile.map { String(decoding: $0.bytes, as: UTF8.self) }
+            throw Diagnostic(file: config.file ?? RepoConfig.fileName, mark: config.nameMark,
+                             message: "name: repository names itself \"\(name)\" but this reconcile is pinned to instance \"\(pinned)\" (--instance): a repository may not take over another instance's objects; set name: \(pinned) or remove it",
+                             source: source)
+        }
+        let instance = config.name ?? scope.instance ?? Renderer.instanceName(fromRepoName: defaultInstance)
         let selected = BundleGraph(bundles: config.bundles).order().filter { name in
             guard let selector else { return true }
             return selector.matches(config.bundle(named: name)?.labels ?? [:])
@@ -100,7 +114,15 @@ public struct Renderer: Sendable {
             let patterns = bundle.paths.map(PathPattern.init)
             for file in manifestFiles where patterns.contains(where: { $0.matches(file.path) }) { manifests.append((bundle, file)) }
         }
-        return Selection(files: files, config: config, instance: instance, bundles: selected, policyPatterns: policyPatterns, manifests: manifests)
+        // Files no bundle selects (selected by --selector or not) are ignored: say so, naming them.
+        let allPatterns = config.bundles.flatMap(\.paths).map(PathPattern.init)
+        let ignorePatterns = config.ignore.map(PathPattern.init)
+        let unselected = manifestFiles.filter { file in
+            !allPatterns.contains { $0.matches(file.path) } && !ignorePatterns.contains { $0.matches(file.path) }
+        }.map(\.path)
+        var selection = Selection(files: files, config: config, instance: instance, bundles: selected, policyPatterns: policyPatterns, manifests: manifests)
+        selection.unselectedFiles = unselected
+        return selection
     }
 
     /// Parses the guardrail policies the `policies:` setting names (files or directories); a
@@ -150,8 +172,13 @@ public struct Renderer: Sendable {
                 result[object.key.name] = DesiredInjection(injection: injection, source: object.source, fromManifest: true)
             }
         }
-        guard includeShorthand else { return result }
         let configFile = config.file ?? RepoConfig.fileName
+        for setting in config.namespaces {
+            if let refusal = scope.namespaceRefusal(setting.name) {
+                diagnostics.append(Diagnostic(file: configFile, mark: setting.mark, message: "namespaces.\(setting.name): \(refusal)", source: configSource))
+            }
+        }
+        guard includeShorthand else { return result }
         for setting in config.namespaces {
             let source = SourceLocation(file: configFile, mark: setting.mark)
             if let existing = result[setting.name] {
