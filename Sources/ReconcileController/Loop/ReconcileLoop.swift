@@ -96,9 +96,10 @@ public final class ReconcileLoop: Service, Sendable {
     public var isReady: Bool { state.current.ready }
 
     /// Whether the loop made progress lately (`/healthz`): false when nothing moved for
-    /// `stallIntervals` intervals, as when a git fetch or an API call hangs.
+    /// `stallIntervals` intervals, and at least a minute (a pass over many objects on a slow API
+    /// server may take that long), as when a git fetch or an API call hangs.
     public var isLive: Bool {
-        ContinuousClock.now - state.current.lastProgress < settings.interval * settings.stallIntervals
+        ContinuousClock.now - state.current.lastProgress < max(settings.interval * settings.stallIntervals, .seconds(60))
     }
 
     func markProgress() { state.withLock { $0.lastProgress = ContinuousClock.now } }
