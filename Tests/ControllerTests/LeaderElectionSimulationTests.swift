@@ -13,7 +13,7 @@ import YAML
 /// Lease at random. True time moves in small random steps; after every step and every event
 /// (a tick reaching a request, an answer delivered) no two replicas hold a valid write token.
 /// Seeded, so every run is the same; ticks are driven one at a time, never two at once.
-@Suite("Leader election, simulated")
+@Suite("Leader election, simulated", .serialized)
 struct LeaderElectionSimulationTests {
     @Test(arguments: 0..<12)
     func noInstantWithTwoValidWriteTokens(seed: UInt64) async throws {
@@ -234,7 +234,9 @@ final class SimulatedLeaseAPI: @unchecked Sendable {
                 Issue.record("a simulated replica did not reach a request or finish")
                 return
             }
-            await Task.yield()
+            // A short sleep, not Task.yield(): a spinning wait would hold one of the cooperative
+            // pool's two threads and starve the rest of the parallel suite.
+            try? await Task.sleep(for: .microseconds(100))
         }
     }
 }
