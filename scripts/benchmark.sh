@@ -23,4 +23,6 @@ swift build "${flags[@]}" --product reconcile >&2
 swift build "${flags[@]}" --product reconcile-bench >&2
 bin="$(swift build "${flags[@]}" --show-bin-path)"
 
+# As the image runs it (Dockerfile): glibc's heap grows 64 MiB at a time.
+export GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.top_pad=67108864}"
 exec "$bin/reconcile-bench" --reconcile "$bin/reconcile" "$@"
