@@ -24,8 +24,10 @@ while [ $# -gt 0 ]; do
 done
 scratch="${SCRATCH_PATH:-$root/.build-bench}"
 flags=(-c release --scratch-path "$scratch" --static-swift-stdlib)
-swift build "${flags[@]}" --product reconcile >&2
-swift build "${flags[@]}" --product reconcile-bench >&2
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  swift build "${flags[@]}" --product reconcile >&2
+  swift build "${flags[@]}" --product reconcile-bench >&2
+fi
 bin="$(swift build "${flags[@]}" --show-bin-path)"
 work="$(mktemp -d)"
 server_pid="" controller_pid=""
