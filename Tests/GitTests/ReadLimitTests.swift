@@ -24,6 +24,13 @@ struct ReadLimitTests {
         }
     }
 
+    /// A commit's tree, the working tree and a plain directory all refuse b/two.yaml.
+    func expectEveryReaderRefuses(repo: GitRepository, commit: String, root: String, limits: ReadLimits, mentions message: String) {
+        expectTooLarge({ try repo.files(at: ObjectID(hex: commit)!, include: include, limits: limits) }, path: "b/two.yaml", mentions: message)
+        expectTooLarge({ try repo.workingTreeFiles(include: include, limits: limits) }, path: "b/two.yaml", mentions: message)
+        expectTooLarge({ try DirectoryReader.files(at: root, include: include, limits: limits) }, path: "b/two.yaml", mentions: message)
+    }
+
     @Test func perFileLimit() throws {
         let root = try TestGit.temporaryDirectory()
         defer { TestGit.cleanup(root) }
@@ -31,9 +38,7 @@ struct ReadLimitTests {
         let repo = try GitRepository.open(path: root)
         let limits = ReadLimits(maxFileBytes: 200, maxTotalBytes: 10_000)
         let message = "file is too large: 300 bytes, more than the limit of 200 bytes per file"
-        expectTooLarge({ try repo.files(at: ObjectID(hex: commit)!, include: include, limits: limits) }, path: "b/two.yaml", mentions: message)
-        expectTooLarge({ try repo.workingTreeFiles(include: include, limits: limits) }, path: "b/two.yaml", mentions: message)
-        expectTooLarge({ try DirectoryReader.files(at: root, include: include, limits: limits) }, path: "b/two.yaml", mentions: message)
+        expectEveryReaderRefuses(repo: repo, commit: commit, root: root, limits: limits, mentions: message)
         // At the limit is fine; unlimited by default.
         let exact = ReadLimits(maxFileBytes: 300, maxTotalBytes: 402)
         #expect(try repo.files(at: ObjectID(hex: commit)!, include: include, limits: exact).count == 3)
@@ -49,8 +54,6 @@ struct ReadLimitTests {
         // a/one.yaml (100) and c.yaml (2) fit in 350 bytes; b/two.yaml (300) does not.
         let limits = ReadLimits(maxFileBytes: 1_000, maxTotalBytes: 350)
         let message = "more than the limit of 350 bytes for all files together"
-        expectTooLarge({ try repo.files(at: ObjectID(hex: commit)!, include: include, limits: limits) }, path: "b/two.yaml", mentions: message)
-        expectTooLarge({ try repo.workingTreeFiles(include: include, limits: limits) }, path: "b/two.yaml", mentions: message)
-        expectTooLarge({ try DirectoryReader.files(at: root, include: include, limits: limits) }, path: "b/two.yaml", mentions: message)
+        expectEveryReaderRefuses(repo: repo, commit: commit, root: root, limits: limits, mentions: message)
     }
 }
