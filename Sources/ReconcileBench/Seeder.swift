@@ -28,7 +28,7 @@ enum Seeder {
                 "apiVersion": .string(object.apiVersion),
                 "fieldsType": "FieldsV1",
                 "fieldsV1": fieldsV1(of: body),
-                "manager": .string(Tracking.fieldManager),
+                "manager": .string(Tracking.fieldManager(instance: desired.instance)),
                 "operation": "Apply",
                 "time": .string(time),
             ])

@@ -50,8 +50,8 @@ struct OwnedFieldCompareTests {
     func inPlaceAndDecodedAgree(_ test: Case) throws {
         let desired = try Node(json: Array(test.desired.utf8))
         let tape = try JSONTape(json: Array(test.live.utf8))
-        let decoded = OwnedFieldCompare.compare(desired: desired, live: tape.root.node)
-        let inPlace = tape.root.withCursor { OwnedFieldCompare.compare(desired: desired, live: $0) }
+        let decoded = OwnedFieldCompare.compare(desired: desired, live: tape.root.node, managers: ["reconcile"])
+        let inPlace = tape.root.withCursor { OwnedFieldCompare.compare(desired: desired, live: $0, managers: ["reconcile"]) }
         #expect(decoded.changed.map(\.description) == test.changed)
         #expect(decoded.removed.map(\.description) == test.removed)
         #expect(inPlace.changed == decoded.changed)
@@ -64,8 +64,8 @@ struct OwnedFieldCompareTests {
         let desired = try Node(json: Array(#"{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "spec": {"a": 1}}"#.utf8))
         let tape = try JSONTape(json: Array(#"{"spec": {"a": 1}}"#.utf8))
         tape.root.withCursor { live in
-            #expect(OwnedFieldCompare.compare(desired: desired, live: live, typeMetaMatched: true).isUnchanged)
-            #expect(OwnedFieldCompare.compare(desired: desired, live: live).changed.map(\.description) == ["apiVersion", "kind"])
+            #expect(OwnedFieldCompare.compare(desired: desired, live: live, managers: [], typeMetaMatched: true).isUnchanged)
+            #expect(OwnedFieldCompare.compare(desired: desired, live: live, managers: []).changed.map(\.description) == ["apiVersion", "kind"])
         }
     }
 }

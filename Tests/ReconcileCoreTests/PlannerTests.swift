@@ -7,7 +7,7 @@ import YAML
 @Suite struct PlannerTests {
     static let managedFieldsVS = """
       managedFields:
-      - manager: reconcile
+      - manager: reconcile/test
         operation: Apply
         apiVersion: networking.istio.io/v1
         fieldsType: FieldsV1

@@ -102,7 +102,7 @@ import Glibc
             let live = harness.get(object.apiVersion, object.key.kind, object.key.namespace, object.key.name)
             #expect(live != nil, "\(object.key.shortDescription) exists")
             if let live {
-                #expect(OwnedFieldCompare.compare(desired: object.body.withoutMarks, live: live).isUnchanged,
+                #expect(OwnedFieldCompare.compare(desired: object.body.withoutMarks, live: live, managers: []).isUnchanged,
                         "\(object.key.shortDescription) has the desired spec: \(YAMLEmitter.emit(live))")
             }
         }

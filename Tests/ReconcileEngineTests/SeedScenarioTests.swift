@@ -27,7 +27,7 @@ import YAML
         #expect(harness.get("security.istio.io/v1", "PeerAuthentication", "pets", "pets-mtls")?[path: ["spec", "mtls", "mode"]]?.string == "STRICT")
         let gateway = try #require(harness.get("networking.istio.io/v1", "Gateway", "pets", "pets-gateway"))
         #expect(gateway.labels[Tracking.instanceLabel] == "aks-pets")
-        #expect(gateway[path: ["metadata", "managedFields"]]?.sequence?.first?["manager"]?.string == "reconcile")
+        #expect(gateway[path: ["metadata", "managedFields"]]?.sequence?.first?["manager"]?.string == "reconcile/aks-pets")
         #expect(harness.restarted == ["Deployment pets/order-service", "Deployment pets/product-service", "Deployment pets/store-front", "StatefulSet pets/rabbitmq"])
         for (kind, name) in [("Deployment", "order-service"), ("StatefulSet", "rabbitmq")] {
             let workload = try #require(harness.get("apps/v1", kind, "pets", name))

@@ -127,13 +127,22 @@ extension ResourceHandler {
             object["status"] = live["status"]
         }
         var metadata = object["metadata"] ?? [:]
+        // As the apiserver's field manager: non-empty `managedFields` sent in an update or patch
+        // replace the recorded ones (how clients such as csaupgrade move ownership); empty or
+        // undecodable ones, and any on a subresource, leave the live record in place.
+        let liveManaged = live[path: ["metadata", "managedFields"]]
+        var recorded = live
+        if subresource == nil, let requested = metadata["managedFields"], requested != liveManaged,
+           !ManagedFieldsEntry.decode(object).isEmpty {
+            recorded["metadata"]?["managedFields"] = requested
+        }
         for key in ["uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds", "namespace", "name"] {
             metadata[key] = live[path: ["metadata", key]]
         }
-        if manager != nil { metadata["managedFields"] = live[path: ["metadata", "managedFields"]] }
+        if manager != nil { metadata["managedFields"] = recorded[path: ["metadata", "managedFields"]] }
         object["metadata"] = metadata
         if let manager {
-            FieldManager(type: type, version: version, now: now()).recordUpdate(old: live, new: &object, manager: manager, subresource: subresource)
+            FieldManager(type: type, version: version, now: now()).recordUpdate(old: recorded, new: &object, manager: manager, subresource: subresource)
         }
         Admission.defaults(&object, type: type, old: live)
         if generationTracked && Self.specPart(object) != Self.specPart(live) {

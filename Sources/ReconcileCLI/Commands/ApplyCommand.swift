@@ -12,7 +12,7 @@ struct ApplyCommand: AsyncParsableCommand {
         commandName: "apply",
         abstract: "Apply the config repository (or a saved plan) to the cluster.",
         discussion: """
-        Applies with server-side apply as field manager `reconcile`, in the plan's order; prunes last; then
+        Applies with server-side apply as field manager `reconcile/<instance>`, in the plan's order; prunes last; then
         restarts the workloads whose sidecar injection changed. On a terminal it asks first; otherwise
         --auto-approve is required. Exit code 1 when anything failed.
         """)

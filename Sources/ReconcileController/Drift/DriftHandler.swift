@@ -82,7 +82,7 @@ final class DriftHandler: Sendable {
         let current: DriftObservation?
         do {
             if let live = try await reader.get(ref) {
-                current = DriftWatcher.drift(of: live, key: key, wanted: wanted, deleted: false)
+                current = DriftWatcher.drift(of: live, key: key, wanted: wanted, instance: target.instance, deleted: false)
             } else {
                 current = DriftObservation(key: key, deleted: true, paths: [], managers: [], uid: nil)
             }
@@ -94,7 +94,7 @@ final class DriftHandler: Sendable {
         guard let current else { return }  // already back to the target (a pass applied it, or it was reverted)
         let events = EventRecorder(cluster: writer, instance: identity, revision: wanted.revision)
         do {
-            let applied = try await writer.apply(wanted.body.withoutMarks, fieldManager: Tracking.fieldManager, force: true, dryRun: false)
+            let applied = try await writer.apply(wanted.body.withoutMarks, fieldManager: Tracking.fieldManager(instance: target.instance), force: true, dryRun: false)
             metrics.driftCorrected(kind: key.kind)
             let what = current.deleted ? "re-created \(key.shortDescription)" : "re-applied \(current.paths.joined(separator: ", "))"
             await events.record(.driftCorrected, regarding: key, apiVersion: wanted.apiVersion, uid: applied[path: ["metadata", "uid"]]?.string,

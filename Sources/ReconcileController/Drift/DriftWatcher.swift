@@ -114,7 +114,7 @@ public final class DriftWatcher: Service, Sendable {
         guard let target = target.current, let name = object.name else { return nil }
         let key = ObjectKey(group: group, kind: kind, namespace: object.namespace ?? "", name: name)
         guard let wanted = target.objects[key] else { return nil }
-        guard let observation = Self.drift(of: object, key: key, wanted: wanted, deleted: deleted) else { return key }
+        guard let observation = Self.drift(of: object, key: key, wanted: wanted, instance: target.instance, deleted: deleted) else { return key }
         report(observation, revision: wanted.revision, logger: logger)
         return key
     }
@@ -134,14 +134,14 @@ public final class DriftWatcher: Service, Sendable {
     }
 
     /// The drift of a live object from what the target wants of it, if any (pure).
-    public static func drift(of object: Node, key: ObjectKey, wanted: DriftTarget.Wanted, deleted: Bool) -> DriftObservation? {
+    public static func drift(of object: Node, key: ObjectKey, wanted: DriftTarget.Wanted, instance: String, deleted: Bool) -> DriftObservation? {
         let uid = object[path: ["metadata", "uid"]]?.string
         if deleted { return DriftObservation(key: key, deleted: true, paths: [], managers: [], uid: uid) }
         var live = object
         live["apiVersion"] = .string(wanted.apiVersion)
-        let result = OwnedFieldCompare.compare(desired: wanted.body, live: live)
+        let result = OwnedFieldCompare.compare(desired: wanted.body, live: live, managers: [])
         guard !result.changed.isEmpty else { return nil }
-        let others = FieldSet.managers(of: live).filter { $0.manager != Tracking.fieldManager }
+        let others = FieldSet.managers(of: live).filter { !Tracking.isOwnManager($0.manager, instance: instance) }
         let managers = Set(result.changed.flatMap { path in others.filter { $0.fields.touches(path) }.map(\.manager) }).sorted()
         return DriftObservation(key: key, deleted: false, paths: result.changed.map(\.description), managers: managers, uid: uid)
     }

@@ -59,7 +59,10 @@ public struct AnalysisInput: Sendable {
         for change in plan.changes where change.key.isNamespace && change.action != .delete && change.blocked == nil {
             guard let body = change.body else { continue }
             let current = change.liveBody ?? Node(.mapping([]))
-            let removed = change.liveBody.map { OwnedFieldCompare.compare(desired: body, live: $0).removed } ?? []
+            let removed: [FieldPath] = change.liveBody.map { live -> [FieldPath] in
+                let managers = Tracking.managers(instance: desired.instance, includingLegacy: Tracking.instance(of: live) == desired.instance)
+                return OwnedFieldCompare.compare(desired: body, live: live, managers: managers).removed
+            } ?? []
             labels[change.key.name] = OwnedFieldCompare.predictApply(desired: body, live: current, removed: removed).labels
         }
         var input = AnalysisInput(desired: desired, live: live, namespaceLabels: labels, restarts: plan.restarts)

@@ -13,8 +13,25 @@ public enum Tracking {
     public static let pruneAnnotation = "reconcile.dev/prune"
     /// `disabled` on a Deployment/StatefulSet/DaemonSet keeps reconcile from restarting it.
     public static let restartAnnotation = "reconcile.dev/restart"
-    /// The field manager name used for server-side apply.
-    public static let fieldManager = "reconcile"
+    /// The field manager every instance shared before managers were per instance. Objects an
+    /// instance tracks are migrated away from it (`FieldManagerMigration`); shared Namespaces keep
+    /// it, because its fields may belong to several instances.
+    public static let legacyFieldManager = "reconcile"
+
+    /// The field manager of one instance's server-side applies: per instance, so two instances
+    /// that label the same Namespace each own only their own labels and never remove the other's.
+    public static func fieldManager(instance: String) -> String { "reconcile/\(instance)" }
+
+    /// The managers whose Apply ownership is this instance's: its own, plus the legacy shared
+    /// one for objects it tracks (only it can have applied them).
+    public static func managers(instance: String, includingLegacy: Bool) -> [String] {
+        includingLegacy ? [fieldManager(instance: instance), legacyFieldManager] : [fieldManager(instance: instance)]
+    }
+
+    /// Whether a manager's writes are this instance's own (not out-of-band drift).
+    public static func isOwnManager(_ manager: String, instance: String) -> Bool {
+        manager == fieldManager(instance: instance) || manager == legacyFieldManager
+    }
 
     /// Adds the tracking labels and source annotation to a desired object.
     public static func stamp(_ body: inout Node, instance: String, bundle: String, sourcePath: String) {

@@ -81,6 +81,7 @@ public struct JSONPlanRenderer: Sendable {
             node["liveResourceVersion"] = optional(change.liveResourceVersion)
             node["liveUID"] = optional(change.liveUID)
             node["labelsOnly"] = Node(.bool(change.labelsOnly))
+            if change.migratesFieldManager { node["migratesFieldManager"] = Node(.bool(true)) }
         }
         return node
     }

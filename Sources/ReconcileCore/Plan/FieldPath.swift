@@ -92,6 +92,11 @@ public struct FieldSet: Sendable {
         }
     }
 
+    /// Whether `manager` has an Apply entry with fields in `object`.
+    static func hasAppliedFields<Tree: FieldTree>(by manager: String, in object: Tree) -> Bool {
+        !appliedFieldsV1(by: manager, in: object).isEmpty
+    }
+
     /// Whether this set owns `path` or a path below or above it.
     public func touches(_ path: FieldPath) -> Bool {
         paths.contains { owned in

@@ -16,15 +16,24 @@ public enum OwnedFieldCompare {
     /// `typeMetaMatched`: the caller matched `live` to `desired` by group, kind and name and
     /// compares in desired's version, so the top-level `apiVersion` and `kind` are not compared
     /// (items of built-in LISTs leave them out).
-    public static func compare<Live: FieldTree>(desired: Node, live: Live, manager: String = Tracking.fieldManager,
+    /// `managers`: the field managers whose Apply ownership counts as reconcile's (the instance's
+    /// own, and the legacy shared one for objects it tracks until they are migrated).
+    public static func compare<Live: FieldTree>(desired: Node, live: Live, managers: [String],
                                                 typeMetaMatched: Bool = false) -> Result {
         // One path buffer for the whole walk: a FieldPath is only built for a field that changed.
         var path: [FieldPath.Element] = []
         var changed: [FieldPath] = []
         subset(desired, live, path: &path, changed: &changed, skippingTypeMeta: typeMetaMatched)
         var removed: [FieldPath] = []
-        for owned in FieldSet.appliedFieldsV1(by: manager, in: live) {
-            removals(owned: owned, desired: desired, live: live, path: &path, into: &removed)
+        for manager in managers {
+            for owned in FieldSet.appliedFieldsV1(by: manager, in: live) {
+                removals(owned: owned, desired: desired, live: live, path: &path, into: &removed)
+            }
+        }
+        if managers.count > 1 {
+            // Both managers may own a field (the legacy manager's entry outlives a partial migration).
+            var seen = Set<FieldPath>()
+            removed = removed.filter { seen.insert($0).inserted }
         }
         return Result(changed: changed, removed: removed)
     }

@@ -85,6 +85,9 @@ public struct PlannedChange: Sendable {
     public var subsetsRemoved: [String] = []
     /// Namespace label-only patches (the `namespaces:` shorthand) must not create the namespace.
     public var labelsOnly: Bool = false
+    /// The live object's fields are (partly) owned by the legacy shared field manager: apply
+    /// first moves that ownership to the instance's manager (`FieldManagerMigration`).
+    public var migratesFieldManager: Bool = false
 
     public init(key: ObjectKey, apiVersion: String, action: Action, bundle: String?, source: SourceLocation?, diff: String) {
         self.key = key

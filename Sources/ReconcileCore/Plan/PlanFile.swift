@@ -68,6 +68,7 @@ public enum PlanFile {
             change.liveResourceVersion = item["liveResourceVersion"]?.string
             change.liveUID = item["liveUID"]?.string
             change.labelsOnly = item["labelsOnly"]?.bool ?? false
+            change.migratesFieldManager = item["migratesFieldManager"]?.bool ?? false
             change.changedFields = (item["changedFields"]?.sequence ?? []).compactMap(\.string)
             change.removedFields = (item["removedFields"]?.sequence ?? []).compactMap(\.string)
             plan.changes.append(change)

@@ -64,9 +64,16 @@ public struct Planner: Sendable {
         // Matched by identity, so apiVersion and kind are not compared (served versions of one
         // kind are the same object). Most objects are unchanged: an object read from a LIST page
         // is judged there and, when it is, never decoded.
-        let result = current.json?.withCursor { OwnedFieldCompare.compare(desired: object.body, live: $0, typeMetaMatched: true) }
-            ?? OwnedFieldCompare.compare(desired: object.body, live: current.body, typeMetaMatched: true)
-        if result.isUnchanged { return ObjectOutcome() }
+        // An object this instance tracks may still be owned by the legacy shared manager: its
+        // fields count as ours (removals), and the change moves them to the instance's manager.
+        let tracked = current.trackingInstance == desired.instance
+        let managers = Tracking.managers(instance: desired.instance, includingLegacy: tracked)
+        let (result, legacyOwned) = current.json?.withCursor {
+            (OwnedFieldCompare.compare(desired: object.body, live: $0, managers: managers, typeMetaMatched: true),
+             tracked && FieldSet.hasAppliedFields(by: Tracking.legacyFieldManager, in: $0))
+        } ?? (OwnedFieldCompare.compare(desired: object.body, live: current.body, managers: managers, typeMetaMatched: true),
+              tracked && FieldSet.hasAppliedFields(by: Tracking.legacyFieldManager, in: current.body))
+        if result.isUnchanged && !legacyOwned { return ObjectOutcome() }
         // The diff is shown in the desired version.
         var liveBody = current.body
         if liveBody["apiVersion"]?.string != object.apiVersion { liveBody["apiVersion"] = .string(object.apiVersion) }
@@ -80,10 +87,13 @@ public struct Planner: Sendable {
         change.changedFields = result.changed.map(\.description)
         change.removedFields = result.removed.map(\.description)
         change.subsetsRemoved = Planner.subsetNames(current.body).subtracting(Planner.subsetNames(object.body)).sorted()
+        change.migratesFieldManager = legacyOwned
         if current.trackingInstance == nil {
             change.reason = "exists in the cluster but was not created by reconcile: it will be adopted"
         } else if let drift = driftDescription(result: result, live: liveBody) {
             change.reason = drift
+        } else if result.isUnchanged {
+            change.reason = "field manager migration: ownership moves from \"\(Tracking.legacyFieldManager)\" to \"\(Tracking.fieldManager(instance: desired.instance))\" (once, after upgrading)"
         }
         return ObjectOutcome(change: change)
     }
@@ -91,7 +101,7 @@ public struct Planner: Sendable {
     /// Drift: a field the desired object sets is now owned by another manager (server-side apply
     /// moves ownership to whoever last wrote it, as `kubectl edit` or `kubectl label` do).
     private func driftDescription(result: OwnedFieldCompare.Result, live: Node) -> String? {
-        let others = FieldSet.managers(of: live).filter { $0.manager != Tracking.fieldManager }
+        let others = FieldSet.managers(of: live).filter { !Tracking.isOwnManager($0.manager, instance: desired.instance) }
         var drifted: [(path: FieldPath, managers: [String])] = []
         for path in result.changed {
             let managers = Set(others.filter { $0.fields.touches(path) }.map(\.manager)).sorted()
@@ -122,7 +132,7 @@ public struct Planner: Sendable {
             }
             var body: Node = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]]
             for (label, value) in wanted.injection.labels { body.set(.string(value), at: ["metadata", "labels", label]) }
-            let result = OwnedFieldCompare.compare(desired: body, live: current)
+            let result = OwnedFieldCompare.compare(desired: body, live: current, managers: [Tracking.fieldManager(instance: desired.instance)])
             if result.isUnchanged { plan.unchanged += 1; continue }
             let predicted = OwnedFieldCompare.predictApply(desired: body, live: current, removed: result.removed)
             var change = PlannedChange(key: key, apiVersion: "v1", action: .update, bundle: nil, source: wanted.source,
@@ -177,7 +187,8 @@ public struct Planner: Sendable {
 
     private func removedPaths(_ change: PlannedChange) -> [FieldPath] {
         guard let live = change.liveBody, let body = change.body else { return [] }
-        return OwnedFieldCompare.compare(desired: body, live: live).removed
+        let tracked = Tracking.instance(of: live) == desired.instance
+        return OwnedFieldCompare.compare(desired: body, live: live, managers: Tracking.managers(instance: desired.instance, includingLegacy: tracked)).removed
     }
 
     // MARK: - Prune

@@ -35,7 +35,7 @@ public struct RevisionComparer: Sendable {
             change.body = object.body
             change.liveBody = old.body
             change.subsetsRemoved = Planner.subsetNames(old.body).subtracting(Planner.subsetNames(object.body)).sorted()
-            change.changedFields = OwnedFieldCompare.compare(desired: object.body, live: old.body).changed.map(\.description)
+            change.changedFields = OwnedFieldCompare.compare(desired: object.body, live: old.body, managers: []).changed.map(\.description)
             change.removedFields = RevisionComparer.removedFields(old: old.body, new: object.body)
             if old.apiVersion != object.apiVersion { change.reason = "apiVersion \(old.apiVersion) → \(object.apiVersion)" }
             changes.append(change)

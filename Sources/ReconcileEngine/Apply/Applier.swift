@@ -87,7 +87,7 @@ public struct Applier: Sendable {
                 progress("skip   \(change.key.shortDescription): depends on \(cause.key.shortDescription), which failed")
                 continue
             }
-            let result = await perform(change, force: plan.settings.force(for: change, instance: plan.instance))
+            let result = await perform(change, force: plan.settings.force(for: change, instance: plan.instance), instance: plan.instance)
             switch result {
             case .failed(let message):
                 failed.append(change)
@@ -100,7 +100,7 @@ public struct Applier: Sendable {
         return outcomes
     }
 
-    private func perform(_ change: PlannedChange, force: Bool) async -> ApplyOutcome.Result {
+    private func perform(_ change: PlannedChange, force: Bool, instance: String) async -> ApplyOutcome.Result {
         let ref = ObjectReference(apiVersion: change.apiVersion, kind: change.key.kind, namespace: change.key.namespace, name: change.key.name)
         do {
             switch change.action {
@@ -118,7 +118,8 @@ public struct Applier: Sendable {
                 if change.labelsOnly, try await cluster.get(ref) == nil {
                     return .failed("namespace \(change.key.name) does not exist; the namespaces: block only labels existing namespaces")
                 }
-                let result = try await cluster.apply(body.withoutMarks, fieldManager: Tracking.fieldManager, force: force, dryRun: false)
+                if change.migratesFieldManager { try await migrateFieldManager(ref, instance: instance) }
+                let result = try await cluster.apply(body.withoutMarks, fieldManager: Tracking.fieldManager(instance: instance), force: force, dryRun: false)
                 let fields = (change.changedFields + change.removedFields).prefix(8).joined(separator: ", ")
                 let note = change.action == .create ? "created from \(change.source?.file ?? "git")"
                     : "applied \(fields.isEmpty ? "changes" : fields) from \(change.source?.file ?? "git")"
@@ -129,6 +130,22 @@ public struct Applier: Sendable {
         } catch {
             await events?.record(.applyFailed, regarding: change.key, apiVersion: change.apiVersion, uid: change.liveUID, note: "\(error)")
             return .failed("\(error)")
+        }
+    }
+
+    /// The one-time move of the legacy shared manager's ownership to the instance's manager
+    /// (`FieldManagerMigration`), so the apply that follows also removes fields git dropped
+    /// before the upgrade. Read fresh: the patch is pinned to the live resourceVersion, and a
+    /// concurrent write (409) is retried on the newer object.
+    private func migrateFieldManager(_ ref: ObjectReference, instance: String) async throws {
+        for attempt in 1...3 {
+            guard let live = try await cluster.get(ref), let patch = FieldManagerMigration.patch(for: live, instance: instance) else { return }
+            do {
+                _ = try await cluster.mergePatch(ref, patch: patch, fieldManager: Tracking.fieldManager(instance: instance))
+                return
+            } catch let error as KubeError where error.isConflict && attempt < 3 {
+                continue
+            }
         }
     }
 }

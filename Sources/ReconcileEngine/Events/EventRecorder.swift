@@ -16,6 +16,9 @@ public struct EventRecorder: Sendable {
     public var revision: String?
     public var now: @Sendable () -> Date
 
+    /// The manager of the event-series patches: Events are reconcile's own objects, not shared.
+    static let fieldManager = "reconcile"
+
     public init(cluster: any ClusterAPI, instance: String = ProcessInfo.processInfo.hostName, revision: String? = nil,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.cluster = cluster
@@ -76,7 +79,7 @@ public struct EventRecorder: Sendable {
     public func recordRepeat(eventName: String, namespace: String, count: Int) async throws {
         let ref = ObjectReference(apiVersion: "events.k8s.io/v1", kind: "Event", namespace: namespace, name: eventName)
         let patch: Node = ["series": ["count": Node(.int(count)), "lastObservedTime": .string(Self.microTime(now()))]]
-        _ = try await cluster.mergePatch(ref, patch: patch, fieldManager: Tracking.fieldManager)
+        _ = try await cluster.mergePatch(ref, patch: patch, fieldManager: Self.fieldManager)
     }
 
     static func event(reason: Reason, regarding key: ObjectKey, apiVersion: String, uid: String?, note: String, instance: String, time: Date) -> Node {

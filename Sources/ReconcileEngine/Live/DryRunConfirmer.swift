@@ -32,7 +32,7 @@ public struct DryRunConfirmer: Sendable {
                 let body = plan.changes[index].body!
                 let force = settings.force(for: plan.changes[index], instance: instance)
                 group.addTask {
-                    do { return (index, .success(try await cluster.apply(body.withoutMarks, fieldManager: Tracking.fieldManager, force: force, dryRun: true))) }
+                    do { return (index, .success(try await cluster.apply(body.withoutMarks, fieldManager: Tracking.fieldManager(instance: instance), force: force, dryRun: true))) }
                     catch { return (index, .failure(error)) }
                 }
             }
@@ -45,6 +45,10 @@ public struct DryRunConfirmer: Sendable {
             let change = plan.changes[index]
             switch outcome {
             case .success(let result):
+                // A field-manager migration also drops the fields only the legacy manager owned,
+                // which a dry-run as the instance's manager cannot show: keep the planner's
+                // prediction (from managedFields), and never drop the change.
+                if change.migratesFieldManager { continue }
                 let live = change.liveBody
                 if let live, NoiseFields.strip(live) == NoiseFields.strip(result) {
                     drop.insert(index)
