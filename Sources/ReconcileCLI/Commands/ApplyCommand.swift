@@ -40,6 +40,8 @@ struct ApplyCommand: AsyncParsableCommand {
         var plan: Plan
         if let planFile {
             plan = try PlanFile.decode(try readFile(planFile), file: planFile)
+            let cluster = try await ClusterBinding.read(from: client, server: client.connection.server)
+            try SavedPlanCheck.check(plan, file: planFile, scope: repoOptions.scopeOptions.scope(), cluster: cluster)
             try await Applier(cluster: client, events: nil, dependencies: nil).verifyUnchanged(plan)
         } else {
             let repository = try repoOptions.openRepository()

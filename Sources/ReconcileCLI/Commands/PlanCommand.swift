@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kube
 import ReconcileCore
 import ReconcileEngine
 import YAML
@@ -50,6 +51,9 @@ struct PlanCommand: AsyncParsableCommand {
             }
             plan = try await LivePlanner(cluster: client, options: options)
                 .plan(repository, ref: repoOptions.ref, renderer: try repoOptions.renderer(for: repository))
+            if out != nil, let client = client as? KubeClient {
+                plan.cluster = try await ClusterBinding.read(from: client, server: client.connection.server)
+            }
         } else {
             let head = try repository.revision(repoOptions.ref)
             let desired = try repoOptions.render(head, repository: repository)

@@ -28,6 +28,8 @@ public struct Plan: Sendable {
     public var unchanged: Int
     /// Settings from reconcile.yaml that apply needs.
     public var settings = ApplySettings()
+    /// The cluster a saved live plan was made against (`SavedPlanCheck`).
+    public var cluster: ClusterBinding?
 
     public init(mode: Mode, instance: String, environment: String?) {
         self.mode = mode

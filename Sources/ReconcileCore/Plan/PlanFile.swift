@@ -20,6 +20,10 @@ public enum PlanFile {
                 Node.Entry(key: $0.key, value: .sequence($0.value.map(Node.string)))
             })),
         ])
+        if let cluster = plan.cluster {
+            document["cluster"] = Node.object(["server": .string(cluster.server),
+                                               "kubeSystemUID": cluster.kubeSystemUID.map(Node.string) ?? nil])
+        }
         document["digest"] = .string(digest(of: document))
         return document.jsonString(pretty: true) + "\n"
     }
@@ -41,6 +45,9 @@ public enum PlanFile {
         }
         var plan = Plan(mode: mode, instance: document["instance"]?.string ?? "", environment: document["environment"]?.string)
         plan.revision = document["revision"]?.string
+        if let cluster = document["cluster"], let server = cluster["server"]?.string {
+            plan.cluster = ClusterBinding(server: server, kubeSystemUID: cluster["kubeSystemUID"]?.string)
+        }
         plan.unchanged = document[path: ["summary", "unchanged"]]?.int ?? 0
         if let settings = document["settings"] {
             var needs: [String: [String]] = [:]
@@ -90,7 +97,9 @@ public enum PlanFile {
         return plan
     }
 
-    static func digest(of document: Node) -> String {
+    /// Anyone can recompute it: it catches accidental edits, and `SavedPlanCheck` is what refuses
+    /// a plan edited on purpose.
+    public static func digest(of document: Node) -> String {
         SHA256.hex(Array(document.sortedKeys.jsonString().utf8))
     }
 }
