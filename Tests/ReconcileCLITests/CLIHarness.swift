@@ -54,6 +54,9 @@ enum Corpus {
         return url.path
     }()
 
+    /// The operator flags each case needs (`_arguments.txt`: `<case> <flags...>` per line).
+    static let arguments = BadInputCorpus.arguments(in: directory)
+
     /// Case directories (names starting with `_` hold shared files such as live snapshots).
     static var caseNames: [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []

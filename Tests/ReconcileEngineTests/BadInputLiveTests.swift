@@ -10,14 +10,8 @@ import Testing
 struct BadInputLiveTests {
     static let corpus = EngineHarness.root.appendingPathComponent("Tests/ReconcileCLITests/BadInput").path
 
-    /// Cases that need operator flags to be refused (the table in BadInputTests.swift says the same).
-    static let arguments: [String: [String]] = [
-        "environment-unknown": ["--environment", "qa"],
-        "namespace-outside-scope": ["--namespaces", "team-a-*"],
-        "namespace-shorthand-outside-scope": ["--namespaces", "team-a-*,team-c"],
-        "cluster-scoped-outside-scope": ["--namespaces", "team-a-*"],
-        "instance-name-differs": ["--instance", "mesh"],
-    ]
+    /// The operator flags each case needs (`_arguments.txt`, shared with BadInputTests).
+    static let arguments = BadInputCorpus.arguments(in: corpus)
 
     static var caseNames: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: corpus)) ?? [])
@@ -27,7 +21,7 @@ struct BadInputLiveTests {
     @Test("every corpus case is refused by a live plan and apply, with zero API writes")
     func corpusMakesNoWrites() async throws {
         let harness = try EngineHarness()
-        #expect(Self.caseNames.count >= 70, "\(Self.caseNames.count) cases")
+        #expect(Self.caseNames.count >= 100, "\(Self.caseNames.count) cases")
         for name in Self.caseNames {
             let repo = harness.directory + "/" + name
             try FileManager.default.copyItem(atPath: Self.corpus + "/" + name, toPath: repo)
