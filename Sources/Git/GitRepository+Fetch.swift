@@ -64,10 +64,7 @@ extension GitRepository {
     /// Fetches `origin` (branches and tags) into this repository.
     public func fetch(credentials: GitCredentials = .init()) throws -> FetchStats {
         try locked {
-            var remote: OpaquePointer?
-            try LibGit2.check(git_remote_lookup(&remote, handle, Self.remoteName), "git_remote_lookup",
-                              "cannot fetch into \(path): no remote named \"origin\"")
-            defer { git_remote_free(remote) }
+            let remote = try originLocked()
             guard let url = swiftString(git_remote_url(remote)) else {
                 throw GitError(kind: .other, context: "cannot fetch into \(path)", message: "remote \"origin\" has no URL")
             }
@@ -77,22 +74,29 @@ extension GitRepository {
     }
 
     private func setOriginURL(_ url: String) throws(GitError) {
-        var remote: OpaquePointer?
-        try LibGit2.check(git_remote_lookup(&remote, handle, Self.remoteName), "git_remote_lookup",
-                          "cannot read remote \"origin\" of \(path)")
-        defer { git_remote_free(remote) }
+        let remote = try originLocked()
         if swiftString(git_remote_url(remote)) != url {
             try LibGit2.check(git_remote_set_url(handle, Self.remoteName, url), "git_remote_set_url",
                               "cannot update the URL of remote \"origin\" in \(path)")
+            // The looked-up remote keeps the URL it was read with: read it again.
+            git_remote_free(origin)
+            origin = nil
         }
+    }
+
+    /// The `origin` remote, looked up on first use and kept (see `origin`). Lock held.
+    private func originLocked() throws(GitError) -> OpaquePointer {
+        if let origin { return origin }
+        var remote: OpaquePointer?
+        try LibGit2.check(git_remote_lookup(&remote, handle, Self.remoteName), "git_remote_lookup",
+                          "cannot fetch into \(path): no remote named \"origin\" could be read")
+        origin = remote
+        return remote!
     }
 
     /// Must be called with the lock held.
     private func fetchLocked(_ session: RemoteSession) throws -> FetchStats {
-        var remote: OpaquePointer?
-        try LibGit2.check(git_remote_lookup(&remote, handle, Self.remoteName), "git_remote_lookup",
-                          "cannot read remote \"origin\" of \(path)")
-        defer { git_remote_free(remote) }
+        let remote: OpaquePointer? = try originLocked()
 
         var options = git_fetch_options()
         try LibGit2.check(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)),
@@ -111,7 +115,7 @@ extension GitRepository {
                                        context: "cannot fetch \(session.url.redacted)",
                                        kind: Self.fetchErrorKind(code: code))
         }
-        let progress = git_remote_stats(remote)!.pointee
+        let progress = session.progress
         updateOriginHEAD(remote!)
         return FetchStats(receivedObjects: Int(progress.received_objects), receivedBytes: Int(progress.received_bytes),
                           indexedObjects: Int(progress.indexed_objects))

@@ -12,6 +12,11 @@ public final class GitRepository: @unchecked Sendable {
     public let path: String
     /// The working tree directory without a trailing slash; nil for bare repositories.
     public let workingDirectory: String?
+    /// The `origin` remote, looked up once and reused by every fetch (guarded by `lock`).
+    /// Looking a remote up runs libgit2's `url.*.insteadOf` config scan, which in Debian's 1.5.1
+    /// leaks its pcre2 match data (~390 KB a lookup, measured with valgrind); one lookup for the
+    /// repository's life keeps a controller that fetches every pass flat.
+    var origin: OpaquePointer?
 
     init(handle: OpaquePointer) {
         self.handle = handle
@@ -21,6 +26,7 @@ public final class GitRepository: @unchecked Sendable {
     }
 
     deinit {
+        if let origin { git_remote_free(origin) }
         git_repository_free(handle)
     }
 

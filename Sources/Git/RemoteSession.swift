@@ -18,6 +18,9 @@ final class RemoteSession {
     /// Credential types already offered; each is tried once, so a rejected credential fails
     /// instead of looping forever.
     private var offered: Set<UInt32> = []
+    /// This fetch's transfer progress, as the callback last reported it (zero when nothing was
+    /// downloaded). Not `git_remote_stats`: a remote kept across fetches keeps its old counts.
+    private(set) var progress = git_indexer_progress()
 
     init(url: RemoteURL, credentials: GitCredentials) throws(GitError) {
         self.url = url
@@ -65,9 +68,11 @@ final class RemoteSession {
             if let expired = session.expired() { return expired }
             return session.checkCertificate(cert, host: swiftString(host))
         }
-        callbacks.transfer_progress = { _, payload in
+        callbacks.transfer_progress = { stats, payload in
             guard let payload else { return 0 }
-            return Unmanaged<RemoteSession>.fromOpaque(payload).takeUnretainedValue().expired() ?? 0
+            let session = Unmanaged<RemoteSession>.fromOpaque(payload).takeUnretainedValue()
+            if let stats { session.progress = stats.pointee }
+            return session.expired() ?? 0
         }
         callbacks.sideband_progress = { _, _, payload in
             guard let payload else { return 0 }

@@ -6,6 +6,14 @@ import YAML
 
 func log(_ message: String) { FileHandle.standardError.write(Data(("» " + message + "\n").utf8)) }
 
+if CommandLine.arguments.dropFirst().first == "fetch-loop" {
+    do { try FetchLoop.run(Array(CommandLine.arguments.dropFirst(2))) } catch {
+        FileHandle.standardError.write(Data("reconcile-bench: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
+
 let options: BenchOptions
 do { options = try BenchOptions.parse(Array(CommandLine.arguments.dropFirst())) } catch {
     FileHandle.standardError.write(Data("reconcile-bench: \(error)\n".utf8))

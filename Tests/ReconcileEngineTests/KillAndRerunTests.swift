@@ -2,6 +2,7 @@ import Foundation
 import Kube
 import KubeTestServer
 import ReconcileCore
+import ReconcileTestSupport
 import Testing
 import YAML
 
@@ -22,11 +23,7 @@ import Glibc
         if let path = ProcessInfo.processInfo.environment["RECONCILE_BINARY"], !path.isEmpty {
             return FileManager.default.isExecutableFile(atPath: path) ? path : nil
         }
-        var candidates: [URL] = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
-        if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent()) }
-        if let first = CommandLine.arguments.first { candidates.append(URL(fileURLWithPath: first).deletingLastPathComponent()) }
-        return candidates.map { $0.appendingPathComponent("reconcile").path }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
+        return BuiltProducts.executable(named: "reconcile")
     }
 
     @Test(.enabled(if: reconcileBinary != nil, "the reconcile executable is not built next to the tests (swift build --build-tests builds it)"))

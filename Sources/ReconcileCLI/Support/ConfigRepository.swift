@@ -30,8 +30,11 @@ final class ConfigRepository {
         ReadLimits(maxFileBytes: limits.maxFileBytes, maxTotalBytes: limits.maxTotalBytes)
     }
 
+    private let credentials: GitCredentials
+
     init(location: String, subdirectory: String?, cacheDirectory: String?, credentials: GitCredentials) throws {
         self.location = location
+        self.credentials = credentials
         if ConfigRepository.looksLikeURL(location) {
             let cache = cacheDirectory ?? ConfigRepository.defaultCacheDirectory()
             try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
@@ -58,6 +61,13 @@ final class ConfigRepository {
         let sub = ConfigRepository.clean(subdirectory ?? "")
         self.subdirectory = ConfigRepository.clean([ConfigRepository.clean(prefix), sub].filter { !$0.isEmpty }.joined(separator: "/"))
         defaultInstance = Renderer.instanceName(fromRepoName: absolute.split(separator: "/").last.map(String.init) ?? "default")
+    }
+
+    /// Fetches a remote repository again into the same open cache clone and its one `origin`
+    /// remote (a local repository is read fresh by `revision` anyway).
+    func refresh() throws {
+        guard isRemote, let git else { return }
+        _ = try git.fetch(credentials: credentials)
     }
 
     /// The files at `ref`; nil means the working tree for a local repository and HEAD for a URL.

@@ -2,9 +2,11 @@ import Foundation
 import ReconcileController
 import ReconcileCore
 
-/// The config repository as the controller's source: each fetch opens the repository again,
-/// which for a URL fetches incrementally into the existing cache clone (`cloneOrFetch`); the
-/// revision's files are kept so the last good commit renders even when the remote is gone.
+/// The config repository as the controller's source: opened once (for a URL: cloned or fetched
+/// into the cache) and fetched again into the same open repository on every later pass, so
+/// libgit2 looks the remote up once for the controller's life (see `GitRepository.origin`); a
+/// fetch that fails drops it, and the next pass opens it afresh. The revision's files are kept
+/// so the last good commit renders even when the remote is gone.
 /// libgit2 blocks, so the work runs on its own queue, not on the concurrency pool's threads.
 final class GitDesiredStateSource: DesiredStateSource, @unchecked Sendable {
     private let options: RepoOptions
@@ -12,6 +14,8 @@ final class GitDesiredStateSource: DesiredStateSource, @unchecked Sendable {
     /// Touched only on `queue`.
     private var revisions: [String: ConfigRepository.Revision] = [:]
     private var defaultInstance = "default"
+    /// Touched only on `queue`.
+    private var repository: ConfigRepository?
     /// The controller's own namespace: protected (see `Scope`).
     private let ownNamespace: String?
 
@@ -22,7 +26,19 @@ final class GitDesiredStateSource: DesiredStateSource, @unchecked Sendable {
 
     func fetch() async throws -> String {
         try await onQueue { [self] in
-            let repository = try options.openRepository()
+            let repository: ConfigRepository
+            do {
+                if let open = self.repository {
+                    try open.refresh()
+                    repository = open
+                } else {
+                    repository = try options.openRepository()
+                }
+            } catch {
+                self.repository = nil
+                throw error
+            }
+            self.repository = repository
             let revision = try repository.revision(options.ref)
             let id = revision.commit?.description ?? revision.label
             // Keep the current and the previous revisions only.
