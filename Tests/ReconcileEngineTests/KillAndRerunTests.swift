@@ -34,9 +34,9 @@ import Glibc
         let repo = harness.example("bookinfo")
         let before = Set(try await liveMeshObjects(harness))
 
-        // The VirtualService ratings is a create, so it is PATCHed twice: once as the plan's
-        // server-side dry-run, once for real. Both stall 5 s; the second is where we kill.
-        harness.server.inject(Fault(method: "PATCH", pathContains: "/virtualservices/ratings", times: 2, action: .delay(5)))
+        // The VirtualService ratings is a create: `apply` sends it once (creates are not dry-run
+        // before the real apply), and that PATCH stalls 5 s; that is where we kill.
+        harness.server.inject(Fault(method: "PATCH", pathContains: "/virtualservices/ratings", times: 1, action: .delay(5)))
         let out = harness.directory + "/apply.out"
         let err = harness.directory + "/apply.err"
         FileManager.default.createFile(atPath: out, contents: nil)
@@ -50,9 +50,9 @@ import Glibc
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
-        // The real PATCH is in flight once the dry-run of ratings is answered, real writes have
-        // started, and the server has then heard nothing for a second (the client waits on the
-        // stalled PATCH; a delayed request is logged only when it is finally handled).
+        // The real PATCH is in flight once real writes have started and the server has then
+        // heard nothing for a second (the client waits on the stalled PATCH, and the next wave
+        // of the order waits for it; a delayed request is logged only when it is handled).
         let deadline = Date().addingTimeInterval(60)
         var lastCount = -1
         var quietSince = Date()
@@ -64,9 +64,8 @@ import Glibc
                 lastCount = requests.count
                 quietSince = Date()
             }
-            let dryRunAnswered = requests.contains { $0.method == "PATCH" && $0.path == Self.ratingsPath && $0.query["dryRun"] != nil }
             let realWrites = requests.contains { $0.method == "PATCH" && $0.query["dryRun"] == nil }
-            if dryRunAnswered && realWrites && Date().timeIntervalSince(quietSince) >= 1 { break }
+            if realWrites && Date().timeIntervalSince(quietSince) >= 1 { break }
             try await Task.sleep(nanoseconds: 20_000_000)
         }
         kill(process.processIdentifier, SIGKILL)

@@ -45,7 +45,7 @@ struct ApplyCommand: AsyncParsableCommand {
             try await Applier(cluster: client, events: nil, dependencies: nil).verifyUnchanged(plan)
         } else {
             let repository = try repoOptions.openRepository()
-            let planner = LivePlanner(cluster: client, options: pruneOptions.planOptions(diffContext: output.diffContext))
+            let planner = LivePlanner(cluster: client, options: pruneOptions.planOptions(diffContext: output.diffContext), dryRunCreates: false)
             plan = try await planner.plan(repository, ref: repoOptions.ref, renderer: try repoOptions.renderer(for: repository))
         }
         console.out(output.render(plan, console: console))
@@ -58,7 +58,7 @@ struct ApplyCommand: AsyncParsableCommand {
         guard plan.hasChanges else { return }
         try confirm(console)
 
-        let events = EventRecorder(cluster: client, revision: plan.revision)
+        let events = EventRecorder(cluster: client, revision: plan.revision, aggregation: EventAggregation())
         let progress: @Sendable (String) -> Void = { console.err($0 + "\n") }
         let execution = await PlanExecutor(cluster: client, events: events, rolloutPollInterval: rolloutPollInterval, progress: progress).execute(plan)
         console.out(ApplyReport(outcomes: execution.outcomes, restarts: execution.restarts, restartsHeldBack: execution.restartsHeldBack).render())

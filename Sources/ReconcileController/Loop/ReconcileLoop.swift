@@ -170,7 +170,7 @@ public final class ReconcileLoop: Service, Sendable {
             let (label, desired) = try await source.render(commit: commit)
             logger[metadataKey: "revision"] = "\(label)"
             report.revision = label
-            var plan = try await LivePlanner(cluster: cluster, options: settings.planOptions).plan(desired)
+            var plan = try await LivePlanner(cluster: cluster, options: settings.planOptions, dryRunCreates: false).plan(desired)
             plan.revision = label
             markProgress()
             let mode = settings.driftOverride ?? desired.config.drift
@@ -202,7 +202,9 @@ public final class ReconcileLoop: Service, Sendable {
             } else {
                 var execution: PlanExecution?
                 if plan.hasChanges || !plan.restarts.isEmpty {
-                    let events = EventRecorder(cluster: writer, instance: settings.identity, revision: label)
+                    let status = ObjectKey(group: "", kind: "ConfigMap", namespace: settings.namespace, name: StatusReport.configMapName)
+                    let events = EventRecorder(cluster: writer, instance: settings.identity, revision: label,
+                                               aggregation: EventAggregation(summaryTarget: (status, "v1")))
                     let executor = PlanExecutor(cluster: writer, events: events, rolloutPollInterval: settings.rolloutPollInterval,
                                                 progress: { [logger, self] line in
                                                     self.markProgress()

@@ -29,6 +29,24 @@ public enum ApplyOrder {
         return sorted
     }
 
+    /// Which wave of the order a change belongs to: consecutive changes of one sorted plan with the
+    /// same wave share action class, bundle and kind rank, so none of them can depend on another
+    /// (every `ApplyDependencies` edge crosses waves) and they may be applied concurrently.
+    public struct Wave: Hashable, Sendable {
+        var phase: Int
+        var bundle: String?
+        var kind: Int
+    }
+
+    public static func wave(of change: PlannedChange) -> Wave {
+        let kind = kindRank(change)
+        switch (change.action, kind) {
+        case (.delete, _): return Wave(phase: 3, bundle: change.bundle, kind: kind)
+        case (_, 0), (_, 1): return Wave(phase: 0, bundle: nil, kind: kind)
+        default: return Wave(phase: 1, bundle: change.bundle, kind: kind)
+        }
+    }
+
     /// The kind's place in the order (lower first).
     static func kindRank(_ change: PlannedChange) -> Int {
         let key = change.key

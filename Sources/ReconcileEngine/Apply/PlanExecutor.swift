@@ -60,6 +60,7 @@ public struct PlanExecutor: Sendable {
         let restartOutcomes = await Restarter(cluster: cluster, events: events, maxConcurrent: plan.settings.restartMaxConcurrent,
                                               timeout: plan.settings.restartTimeout, pollInterval: rolloutPollInterval,
                                               progress: progress).run(restarts)
+        await events?.recordSummary()
         return PlanExecution(outcomes: outcomes, restarts: restartOutcomes, restartsHeldBack: plan.restarts.count - restarts.count)
     }
 }

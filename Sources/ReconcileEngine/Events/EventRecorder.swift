@@ -15,13 +15,16 @@ public struct EventRecorder: Sendable {
     /// The config revision applied, appended to every note.
     public var revision: String?
     public var now: @Sendable () -> Date
+    /// Per-pass limit on success events (`EventAggregation`); nil records every one.
+    public var aggregation: EventAggregation?
 
     /// The manager of the event-series patches: Events are reconcile's own objects, not shared.
     static let fieldManager = "reconcile"
 
     public init(cluster: any ClusterAPI, instance: String = ProcessInfo.processInfo.hostName, revision: String? = nil,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                aggregation: EventAggregation? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.cluster = cluster
+        self.aggregation = aggregation
         self.instance = String(instance.prefix(128))
         self.revision = revision
         self.now = now
@@ -51,7 +54,9 @@ public struct EventRecorder: Sendable {
     /// Records one event about `object`; failures to record are returned, never thrown, so an
     /// event never fails an apply.
     @discardableResult
-    public func record(_ reason: Reason, regarding key: ObjectKey, apiVersion: String, uid: String? = nil, note: String) async -> (any Error)? {
+    public func record(_ reason: Reason, regarding key: ObjectKey, apiVersion: String, uid: String? = nil, note: String,
+                       aggregated: Bool = true) async -> (any Error)? {
+        if aggregated, reason == .applied || reason == .pruned, let aggregation, !aggregation.admit(reason) { return nil }
         var fullNote = note
         if let revision { fullNote += " (revision \(revision))" }
         let event = Self.event(reason: reason, regarding: key, apiVersion: apiVersion, uid: uid, note: String(fullNote.prefix(1024)),

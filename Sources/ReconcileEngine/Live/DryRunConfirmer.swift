@@ -9,10 +9,13 @@ import YAML
 public struct DryRunConfirmer: Sendable {
     public var cluster: any ClusterAPI
     public var diffContext: Int
+    /// Whether creates are dry-run (see `LivePlanner.dryRunCreates`).
+    public var includeCreates: Bool
 
-    public init(cluster: any ClusterAPI, diffContext: Int = 3) {
+    public init(cluster: any ClusterAPI, diffContext: Int = 3, includeCreates: Bool = true) {
         self.cluster = cluster
         self.diffContext = diffContext
+        self.includeCreates = includeCreates
     }
 
     public func confirm(_ plan: Plan) async throws -> Plan {
@@ -22,9 +25,11 @@ public struct DryRunConfirmer: Sendable {
         let instance = plan.instance
         // Objects in a namespace this same plan creates cannot be dry-run yet (the server does not
         // know the namespace): they keep the planner's predicted diff, as kubectl diff cannot do better.
+        let includeCreates = self.includeCreates
         let newNamespaces = Set(plan.changes.filter { $0.action == .create && $0.key.group.isEmpty && $0.key.kind == "Namespace" }.map(\.key.name))
         let candidates = plan.changes.indices.filter {
             plan.changes[$0].blocked == nil && plan.changes[$0].action != .delete && plan.changes[$0].body != nil
+                && (includeCreates || plan.changes[$0].action != .create)
                 && !newNamespaces.contains(plan.changes[$0].key.namespace)
         }
         let outcomes = await withTaskGroup(of: (Int, Result<Node, any Error>).self) { group in

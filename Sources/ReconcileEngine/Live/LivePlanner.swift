@@ -8,11 +8,17 @@ public struct LivePlanner: Sendable {
     public var cluster: any ClusterAPI
     public var options: PlanOptions
     public var pageSize: Int
+    /// Whether new objects are dry-run too. `plan` does (the preview shows the server's
+    /// defaults); `apply` and `run` do not: a create cannot conflict with another manager, its
+    /// preview is the object from git, and the dry-run would repeat the apply that follows.
+    /// Updates are always dry-run, so their diff is exact and conflicts block before any write.
+    public var dryRunCreates: Bool
 
-    public init(cluster: any ClusterAPI, options: PlanOptions = PlanOptions(), pageSize: Int = 500) {
+    public init(cluster: any ClusterAPI, options: PlanOptions = PlanOptions(), pageSize: Int = 500, dryRunCreates: Bool = true) {
         self.cluster = cluster
         self.options = options
         self.pageSize = pageSize
+        self.dryRunCreates = dryRunCreates
     }
 
     /// Starts API discovery (and with it the first connection to the server) and returns at
@@ -32,6 +38,6 @@ public struct LivePlanner: Sendable {
         let live = try await LiveStateLoader(cluster: cluster, pageSize: pageSize).load(for: desired, prefetched: prefetched)
         let plan = Planner(desired: desired, live: live, options: options, mode: .live).plan()
         releaseInBackground(live)  // nothing below needs it
-        return try await DryRunConfirmer(cluster: cluster, diffContext: options.diffContext).confirm(plan)
+        return try await DryRunConfirmer(cluster: cluster, diffContext: options.diffContext, includeCreates: dryRunCreates).confirm(plan)
     }
 }
