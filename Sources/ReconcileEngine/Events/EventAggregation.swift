@@ -1,18 +1,20 @@
 import Foundation
 public import ReconcileCore
-import Synchronization
 
 /// Keeps a large apply from costing one Event per object: the first `limit` successful
 /// `Applied`/`Pruned` events of a pass are recorded per object, the rest are counted and
 /// summarised in one Event on the instance's status object when the pass ends (as Flux records
 /// one event per Kustomization). Failures, restarts and drift are always recorded per object.
-/// Shared by the concurrent apply tasks of one pass; the counters are guarded by `state`.
-public final class EventAggregation: Sendable {
+/// Shared by the concurrent apply tasks of one pass. `@unchecked Sendable`: `lock` guards
+/// `counts`. (An `NSLock`, not `Synchronization.Mutex`: the toolchain's Mutex is not
+/// instrumented, so ThreadSanitizer reports every guarded access as a race.)
+public final class EventAggregation: @unchecked Sendable {
     /// Where the summary goes (the controller's status ConfigMap); nil: no summary Event (the
     /// CLI's output already lists every object).
     public let summaryTarget: (key: ObjectKey, apiVersion: String)?
     public let limit: Int
-    private let state = Mutex(Counts())
+    private let lock = NSLock()
+    private var counts = Counts()
 
     struct Counts {
         var recorded = 0
@@ -30,7 +32,7 @@ public final class EventAggregation: Sendable {
 
     /// Whether a success event may still be recorded per object; counts it either way.
     func admit(_ reason: EventRecorder.Reason) -> Bool {
-        state.withLock { counts in
+        lock.withLock {
             if reason == .pruned { counts.pruned += 1 } else { counts.applied += 1 }
             if counts.recorded < limit {
                 counts.recorded += 1
@@ -43,7 +45,7 @@ public final class EventAggregation: Sendable {
 
     /// The summary sentence, or nil when every event was recorded per object.
     var summary: String? {
-        let counts = state.withLock { $0 }
+        let counts = lock.withLock { self.counts }
         guard counts.suppressed > 0 else { return nil }
         return "\(counts.applied) applied, \(counts.pruned) pruned in this pass; events recorded for the first \(limit) objects only"
     }
