@@ -12,13 +12,15 @@ struct RBACAuthorizerTests {
     static let user = "system:serviceaccount:transcripts:drift-reader"
 
     static func attributes(_ method: String, _ target: String) -> RBACAuthorizer.Attributes {
-        let (path, query) = target.firstIndex(of: "?").map { mark in
-            (String(target[..<mark]), Dictionary(uniqueKeysWithValues: target[target.index(after: mark)...].split(separator: "&").map { pair in
-                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-                return (parts[0], parts.count > 1 ? parts[1] : "")
-            }))
-        } ?? (target, [:])
-        return RBACAuthorizer.attributes(method: method, path: path, query: query, user: user)
+        guard let mark = target.firstIndex(of: "?") else {
+            return RBACAuthorizer.attributes(method: method, path: target, query: [:], user: user)
+        }
+        var query: [String: String] = [:]
+        for pair in target[target.index(after: mark)...].split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            query[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        return RBACAuthorizer.attributes(method: method, path: String(target[..<mark]), query: query, user: user)
     }
 
     @Test(arguments: [
@@ -35,7 +37,6 @@ struct RBACAuthorizerTests {
         // The namespace of a Namespace request is its name, as kube-apiserver's RequestInfo has it.
         ("PATCH", "/api/v1/namespaces/shop", "patch core/namespaces \"shop\" in shop"),
         ("PUT", "/api/v1/namespaces/shop/finalize", "update core/namespaces/finalize \"shop\" in shop"),
-        ("GET", "/apis/projectcalico.org/v3/globalnetworkpolicies?fieldSelector=metadata.name%3Ddefault.x", "list projectcalico.org/globalnetworkpolicies (cluster scope)"),
         ("GET", "/apis/projectcalico.org/v3/globalnetworkpolicies?fieldSelector=metadata.name=default.x", "list projectcalico.org/globalnetworkpolicies \"default.x\" (cluster scope)"),
         ("GET", "/api", "get /api"),
         ("GET", "/api/v1", "get /api/v1"),
@@ -134,7 +135,7 @@ struct RBACAuthorizerTests {
         func send(_ method: String, _ target: String, token: String = "sa-token", contentType: String? = nil, body: Node? = nil) throws -> HTTPResponse {
             var headers: [(name: String, value: String)] = [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]
             if let contentType { headers.append(("Content-Type", contentType)) }
-            try client.send(HTTPRequest(method: method, url: server.url + target, headers: headers, body: body.map { Array($0.jsonString().utf8) }))
+            return try client.send(HTTPRequest(method: method, url: server.url + target, headers: headers, body: body.map { Array($0.jsonString().utf8) }))
         }
     }
 
