@@ -24,9 +24,9 @@ struct RBACAuthorizerTests {
     }
 
     @Test(arguments: [
-        ("GET", "/apis/apps/v1/namespaces/shop/deployments", "list apps/deployments (in shop)"),
-        ("GET", "/apis/apps/v1/namespaces/shop/deployments?watch=true", "watch apps/deployments (in shop)"),
-        ("GET", "/apis/apps/v1/watch/namespaces/shop/deployments", "watch apps/deployments (in shop)"),
+        ("GET", "/apis/apps/v1/namespaces/shop/deployments", "list apps/deployments in shop"),
+        ("GET", "/apis/apps/v1/namespaces/shop/deployments?watch=true", "watch apps/deployments in shop"),
+        ("GET", "/apis/apps/v1/watch/namespaces/shop/deployments", "watch apps/deployments in shop"),
         ("GET", "/apis/apps/v1/namespaces/shop/deployments/web", "get apps/deployments \"web\" in shop"),
         ("PATCH", "/apis/apps/v1/namespaces/shop/deployments/web", "patch apps/deployments \"web\" in shop"),
         ("PUT", "/apis/apps/v1/namespaces/shop/deployments/web/status", "update apps/deployments/status \"web\" in shop"),
@@ -162,7 +162,7 @@ struct RBACAuthorizerTests {
         #expect(message == "nodes is forbidden: User \"\(Self.user)\" cannot list resource \"nodes\" in API group \"\" at the cluster scope")
         // Discovery answers; the admin token is not checked at all.
         #expect(try served.send("GET", "/apis").status == 200)
-        #expect(try served.send("GET", "/api/v1/nodes", token: "test-token").status == 200)
+        #expect(try served.send("GET", "/api/v1/namespaces", token: "test-token").status == 200)
     }
 
     /// An apply that would create the object needs `create` besides `patch`, and only then.
