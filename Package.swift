@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "KubeTests", dependencies: ["Kube", "HTTP", "YAML"], swiftSettings: swiftSettings),
         // Run against a real cluster instead of the test server when RECONCILE_TEST_KUBECONFIG is set.
         .testTarget(name: "KubeIntegrationTests", dependencies: ["Kube", "KubeTestServer", "HTTP", "YAML"], swiftSettings: swiftSettings),
-        .testTarget(name: "ChartTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChartTests", dependencies: ["YAML", "ReconcileTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FindingsTests", dependencies: ["ReconcileCore", "YAML"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReconcileEngineTests",

@@ -14,6 +14,8 @@ public final class TestAPIServer: @unchecked Sendable {
         public var extraCRDs: [[UInt8]] = []
         public var tokens: [String: String] = ["test-token": "admin"]
         public var bookmarkInterval: Double = 1.0
+        /// RBAC for the users it names (others stay unrestricted); nil, the default: no authorization.
+        public var authorizer: RBACAuthorizer?
         public init() {}
     }
 
@@ -48,7 +50,7 @@ public final class TestAPIServer: @unchecked Sendable {
             }
         }
         manifests += options.extraCRDs
-        core = APIServerCore(registry: try ResourceRegistry(crdManifests: manifests))
+        core = APIServerCore(registry: try ResourceRegistry(crdManifests: manifests), authorizer: options.authorizer)
         authority = try CertificateAuthority()
         caPEM = authority.pem
         serverIdentity = try authority.issue(commonName: "kube-apiserver", organizations: [], server: true)

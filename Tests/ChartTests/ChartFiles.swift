@@ -1,19 +1,16 @@
 import Foundation
+import ReconcileTestSupport
 import Testing
 import YAML
 
 /// Reads the Helm chart (`charts/reconcile`) and the `Dockerfile` from the repository, found from
 /// this file's path, so the tests check the files that ship rather than copies of them.
 enum ChartFiles {
-    /// The repository root: three levels up from `Tests/ChartTests/ChartFiles.swift`, after
-    /// resolving symlinks (a development package may link this directory in from elsewhere).
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static let chartDirectory = repositoryRoot.appendingPathComponent("charts/reconcile")
+    static let repositoryRoot = HelmChart.repositoryRoot
+    static let chartDirectory = HelmChart.directory
 
     static func text(_ relativePath: String, in directory: URL = chartDirectory) throws -> String {
-        try String(contentsOf: directory.appendingPathComponent(relativePath), encoding: .utf8)
+        try HelmChart.text(relativePath, in: directory)
     }
 
     /// Parses a plain YAML file of the chart (Chart.yaml, values.yaml): exactly one document.
@@ -49,30 +46,9 @@ enum ChartFiles {
         return documents[0]
     }
 
-    /// Helm templates are not YAML as they stand. This drops every line that is only a template
-    /// action (`{{- if … }}`, `{{- end }}`, `{{- include … | nindent 4 }}`) and replaces each
-    /// remaining inline action (`name: {{ include "x" . }}`) with the plain scalar `TEMPLATE`.
-    /// The templates are written so that the result is valid YAML with the same structure.
-    static func templateSkeleton(_ text: String) -> String {
-        var lines: [String] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix("{{"), trimmed.hasSuffix("}}") { continue }
-            lines.append(replacingActions(in: String(line)))
-        }
-        return lines.joined(separator: "\n")
-    }
-
-    private static func replacingActions(in line: String) -> String {
-        var result = ""
-        var rest = Substring(line)
-        while let open = rest.range(of: "{{") {
-            result += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].range(of: "}}") else { return result + rest[open.lowerBound...] }
-            result += "TEMPLATE"
-            rest = rest[close.upperBound...]
-        }
-        return result + rest
+    /// `HelmChart.templateSkeleton` (shared with the controller tests, which run under the chart's RBAC).
+    static func templateSkeleton(_ text: String, actions: [String: String] = [:]) -> String {
+        HelmChart.templateSkeleton(text, actions: actions)
     }
 }
 

@@ -53,9 +53,11 @@ final class ControllerHarness: @unchecked Sendable {
         """
     }
 
-    init(users: [String: String] = ["token-a": "replica-a", "token-b": "replica-b"]) throws {
+    /// `authorizer`: RBAC for the users it names (ChartRBACEndToEndTests); nil, no authorization.
+    init(users: [String: String] = ["token-a": "replica-a", "token-b": "replica-b"], authorizer: RBACAuthorizer? = nil) throws {
         var options = TestAPIServer.Options()
         for (token, user) in users { options.tokens[token] = user }
+        options.authorizer = authorizer
         server = try TestAPIServer(options: options)
         try server.start()
         root = try TestGit.temporaryDirectory()

@@ -7,10 +7,13 @@ final class APIServerCore: @unchecked Sendable {
     let registry: ResourceRegistry
     let store = ObjectStore()
     let renderedObjects = RenderedObjects()
+    /// RBAC for the users it names (`TestAPIServer.Options.authorizer`); nil: everyone authenticated may do anything.
+    let authorizer: RBACAuthorizer?
     var serverAddress = "127.0.0.1:0"
 
-    init(registry: ResourceRegistry) {
+    init(registry: ResourceRegistry, authorizer: RBACAuthorizer? = nil) {
         self.registry = registry
+        self.authorizer = authorizer
     }
 
     func handle(_ request: APIRequest) -> APIResult {
@@ -25,7 +28,13 @@ final class APIServerCore: @unchecked Sendable {
         let segments = request.path.split(separator: "/").map(String.init)
         let discovery = Discovery(registry: registry, serverAddress: serverAddress)
         if request.path == "/version" { return .response(APIResponse(status: 200, json: Discovery.version)) }
-        guard request.user != nil else { throw forbidden(request, segments: segments) }
+        guard let user = request.user else { throw forbidden(request, segments: segments) }
+        // Authorization comes before routing, as in kube-apiserver: a forbidden request for an
+        // unknown resource is a 403, not a 404.
+        if let authorizer, authorizer.governs(user) {
+            let attributes = RBACAuthorizer.attributes(method: request.method, path: request.path, query: request.query, user: user)
+            guard authorizer.allows(attributes) else { throw RBACAuthorizer.forbidden(attributes) }
+        }
         guard let root = segments.first, root == "api" || root == "apis" else { throw APIError.pageNotFound }
         if request.method == "GET", let response = try discovery.answer(segments: segments, request: request) {
             return .response(response)
@@ -67,6 +76,17 @@ final class APIServerCore: @unchecked Sendable {
         guard items.count <= 2 else { return nil }
         return ResourcePath(group: group, version: version, plural: plural, namespace: namespace,
                             name: items.first, subresource: items.count == 2 ? items[1] : nil, watchPrefix: watch)
+    }
+
+    /// A server-side apply that creates the object is authorized a second time, as `create`
+    /// (kube-apiserver's patch handler wraps its create validation in `withAuthorization`).
+    /// A Namespace is cluster-scoped: the create is checked at the cluster scope.
+    func authorizeCreateOnPatch(_ request: APIRequest) throws(APIError) {
+        guard let authorizer, let user = request.user, authorizer.governs(user) else { return }
+        var attributes = RBACAuthorizer.attributes(method: request.method, path: request.path, query: request.query, user: user)
+        attributes.verb = "create"
+        if attributes.apiGroup.isEmpty && attributes.resource == "namespaces" { attributes.namespace = "" }
+        guard authorizer.allows(attributes) else { throw RBACAuthorizer.forbiddenCreateOnPatch(attributes) }
     }
 
     /// 403 for `system:anonymous` (transcript 107).

@@ -77,6 +77,7 @@ extension ResourceHandler {
             try checkNamespace()
             var object = applied
             try validate(&object, name: name, isApply: true)
+            try core.authorizeCreateOnPatch(request)
             let created = try finishCreate(object, manager: manager, apply: (manager, force))
             return APIResponse(status: 201, json: render(created))
         }
