@@ -39,6 +39,8 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // glibc's <malloc.h> (mallinfo2, malloc_trim): the controller's memory gauges and trim.
+        .systemLibrary(name: "CMalloc"),
 
         // MARK: - Owners of the C libraries
         .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: swiftSettings),
@@ -59,7 +61,7 @@ let package = Package(
         .target(
             name: "ReconcileController",
             dependencies: [
-                "ReconcileCore", "ReconcileEngine", "Kube", "YAML", "Git",
+                "ReconcileCore", "ReconcileEngine", "Kube", "YAML", "Git", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -4,14 +4,18 @@
 # benchmark's generator and in-process test API server (`reconcile-bench --serve`).
 #
 #   scripts/soak.sh [--objects N] [--namespaces M] [--minutes T] [--interval 10s] [--sample S]
+#                   [--passes K]
 #
 # Defaults: 10,000 objects in 500 namespaces, 30 minutes, a pass every 10 s, a sample every 30 s.
 # Prints one line per sample: elapsed seconds, passes so far (reconcile_runs_total), RSS in MiB.
+# With --passes K (issue 18's soak) it runs until K passes instead of T minutes, checks every
+# second, and prints `pass P: RSS` when the pass count first reaches 1, 10, 100, 1,000, ... and K,
+# then the growth from pass 10 to the last as a percentage.
 # Release build with the Swift runtime linked statically, as the image ships it (.build-bench).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-objects=10000 namespaces=500 minutes=30 interval=10s sample=30
+objects=10000 namespaces=500 minutes=30 interval=10s sample=30 passes=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --objects) objects="$2"; shift 2 ;;
@@ -19,7 +23,8 @@ while [ $# -gt 0 ]; do
     --minutes) minutes="$2"; shift 2 ;;
     --interval) interval="$2"; shift 2 ;;
     --sample) sample="$2"; shift 2 ;;
-    *) echo "usage: scripts/soak.sh [--objects N] [--namespaces M] [--minutes T] [--interval 10s] [--sample S]" >&2; exit 2 ;;
+    --passes) passes="$2"; shift 2 ;;
+    *) echo "usage: scripts/soak.sh [--objects N] [--namespaces M] [--minutes T] [--interval 10s] [--sample S] [--passes K]" >&2; exit 2 ;;
   esac
 done
 scratch="${SCRATCH_PATH:-$root/.build-bench}"
@@ -49,13 +54,36 @@ port=18080
 "$bin/reconcile" run --repo "$work/repo" --kubeconfig "$work/kubeconfig" --namespace default \
   --interval "$interval" --listen "127.0.0.1:$port" --identity soak --log-format json 2> "$work/controller.log" &
 controller_pid=$!
-echo "# soak: $objects objects, a pass every $interval, $minutes min; columns: seconds passes rss_mib" >&2
+rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$controller_pid/status"; }
+pass_count() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^reconcile_runs_total/ {sum += $NF} END {print sum + 0}'; }
+# The allocator's view, recorded by the controller after each pass (bytes in use vs. free but kept).
+heap_mib() { curl -s "http://127.0.0.1:$port/metrics" | awk -v m="reconcile_heap_$1_bytes" '$1 == m {printf "%.1f", $2 / 1048576}'; }
+alive() { kill -0 "$controller_pid" 2>/dev/null || { tail -20 "$work/controller.log" >&2; echo "the controller exited" >&2; exit 1; }; }
 start=$(date +%s)
+if [ "$passes" -gt 0 ]; then
+  echo "# soak: $objects objects, a pass every $interval, until $passes passes; RSS when the pass count first reaches each milestone" >&2
+  milestone=1 at10=""
+  while :; do
+    sleep 1
+    alive
+    done_passes=$(pass_count)
+    while [ "$done_passes" -ge "$milestone" ]; do
+      rss=$(rss_mib)
+      echo "pass $milestone: RSS ${rss} MiB, heap in use $(heap_mib in_use) MiB, heap free $(heap_mib free) MiB ($(( $(date +%s) - start )) s)"
+      [ "$milestone" = 10 ] && at10="$rss"
+      [ "$milestone" -ge "$passes" ] && break 2
+      next=$((milestone * 10))
+      [ "$next" -gt "$passes" ] && next="$passes"
+      milestone="$next"
+    done
+  done
+  [ -n "$at10" ] && awk -v a="$at10" -v b="$rss" -v k="$passes" 'BEGIN { printf "growth from pass 10 to pass %d: %+.1f%%\n", k, (b - a) / a * 100 }'
+  exit 0
+fi
+echo "# soak: $objects objects, a pass every $interval, $minutes min; columns: seconds passes rss_mib" >&2
 end=$((start + minutes * 60))
 while [ "$(date +%s)" -lt "$end" ]; do
   sleep "$sample"
-  kill -0 "$controller_pid" 2>/dev/null || { tail -20 "$work/controller.log" >&2; echo "the controller exited" >&2; exit 1; }
-  rss_kib=$(awk '/^VmRSS:/ {print $2}' "/proc/$controller_pid/status")
-  passes=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^reconcile_runs_total/ {sum += $NF} END {print sum + 0}')
-  awk -v t="$(( $(date +%s) - start ))" -v p="$passes" -v r="$rss_kib" 'BEGIN { printf "%d %d %.1f\n", t, p, r / 1024 }'
+  alive
+  awk -v t="$(( $(date +%s) - start ))" -v p="$(pass_count)" -v r="$(rss_mib)" 'BEGIN { printf "%d %d %s\n", t, p, r }'
 done

@@ -18,6 +18,8 @@ struct BenchOptions {
     /// Added to every request by the test API server, in milliseconds (a stand-in for network round trips).
     var latency: Double = 0
     var workDirectory: String?
+    /// `apply` mode: the floor's PATCHes are replayed at each of these concurrencies.
+    var applyConcurrencies = [1, 4, 8, 16]
 
     static let usage = """
     usage: reconcile-bench --reconcile PATH [--objects N] [--namespaces M] [--repeat R]
@@ -32,10 +34,20 @@ struct BenchOptions {
     --latency-ms delays every request by MS at the server (a stand-in for a remote cluster's
     round trips; requests still run concurrently).
     --serve stops after seeding and keeps the server up (for profiling by hand) until killed.
+
+    reconcile-bench apply --reconcile PATH [--objects N] [--namespaces M] [--repeat R] [--changed C]
+                          [--concurrency 1,4,8,16] [--kubectl PATH] [--skip-kubectl]
+    measures `reconcile apply` of N new objects and of C changed ones, `kubectl apply
+    --server-side` of the same, and the floor: reconcile's own apply PATCHes replayed bare at
+    each concurrency, each from a fresh test API server. Defaults here: 2,000 objects, 50 namespaces.
     """
 
-    static func parse(_ arguments: [String]) throws -> BenchOptions {
+    static func parse(_ arguments: [String], applyMode: Bool = false) throws -> BenchOptions {
         var options = BenchOptions()
+        if applyMode {
+            options.objects = 2_000
+            options.namespaces = 50
+        }
         var rest = arguments[...]
         func value(_ flag: String) throws -> String {
             guard let next = rest.popFirst() else { throw BenchError("\(flag) needs a value") }
@@ -55,7 +67,14 @@ struct BenchOptions {
             case "--changed": options.changed = try number(argument, minimum: 1)
             case "--reconcile": options.reconcile = try value(argument)
             case "--kubectl": options.kubectl = try value(argument)
-            case "--skip-kubectl-diff": options.skipKubectlDiff = true
+            case "--skip-kubectl-diff", "--skip-kubectl": options.skipKubectlDiff = true
+            case "--concurrency":
+                let text = try value(argument)
+                let values = text.split(separator: ",").compactMap { Int($0) }
+                guard !values.isEmpty, values.count == text.split(separator: ",").count, values.allSatisfy({ $0 >= 1 }) else {
+                    throw BenchError("--concurrency takes integers ≥ 1 separated by commas, got \(text)")
+                }
+                options.applyConcurrencies = values
             case "--work-dir": options.workDirectory = try value(argument)
             case "--keep": options.keep = true
             case "--serve": options.serve = true

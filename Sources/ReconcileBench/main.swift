@@ -14,10 +14,19 @@ if CommandLine.arguments.dropFirst().first == "fetch-loop" {
     exit(0)
 }
 
+let applyMode = CommandLine.arguments.dropFirst().first == "apply"
 let options: BenchOptions
-do { options = try BenchOptions.parse(Array(CommandLine.arguments.dropFirst())) } catch {
+do { options = try BenchOptions.parse(Array(CommandLine.arguments.dropFirst(applyMode ? 2 : 1)), applyMode: applyMode) } catch {
     FileHandle.standardError.write(Data("reconcile-bench: \(error)\n".utf8))
     exit(64)
+}
+
+if applyMode {
+    do { try ApplyBenchmark(options: options).run() } catch {
+        FileHandle.standardError.write(Data("reconcile-bench: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
 }
 
 do {

@@ -174,6 +174,12 @@ struct ControllerEndToEndTests {
                      "reconcile_git_fetch_duration_seconds", "reconcile_git_fetch_errors_total", "reconcile_api_requests_total", "reconcile_leader 1"] {
             #expect(metrics.contains(name), "\(name) missing from\n\(metrics)")
         }
+        // The memory gauges the soak benchmark reads (scripts/soak.sh): present and non-zero.
+        for gauge in ["reconcile_resident_memory_bytes", "reconcile_heap_in_use_bytes"] {
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix(gauge + " ") }
+            let value = line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+            #expect(value > 0, "\(gauge) missing or zero in\n\(metrics)")
+        }
         await running.stop()
     }
 }

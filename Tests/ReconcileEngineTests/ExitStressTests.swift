@@ -227,8 +227,8 @@ import Glibc
 
         func start(binary: String, repo: String, index: Int) throws -> Running {
             let out = directory + "/run-\(index).out", err = directory + "/run-\(index).err"
-            FileManager.default.createFile(atPath: out, contents: nil)
-            FileManager.default.createFile(atPath: err, contents: nil)
+            _ = FileManager.default.createFile(atPath: out, contents: nil)
+            _ = FileManager.default.createFile(atPath: err, contents: nil)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = ["plan", "--repo", repo, "--kubeconfig", kubeconfig, "--color", "never", "--detailed-exitcode"]

@@ -182,6 +182,7 @@ public final class ReconcileLoop: Service, Sendable {
                 // A follower writes nothing and corrects nothing: the drift target is the
                 // leader's, set only by revisions it applied.
                 logger.debug("not the leader: nothing is written")
+                ProcessMemory.releaseFreeHeap()
                 metrics.run(result: "follower", duration: ContinuousClock.now - started)
                 state.withLock {
                     $0.passes += 1
@@ -266,6 +267,9 @@ public final class ReconcileLoop: Service, Sendable {
         report.fetchError = fetchError
         report.lastGoodRevision = state.current.lastGoodLabel ?? state.current.lastGoodCommit.map { String($0.prefix(7)) }
         report.driftTarget = drift.current?.revision
+        // The pass's live objects and plan are gone now: give their pages back before the
+        // memory gauges are sampled.
+        ProcessMemory.releaseFreeHeap()
         metrics.run(result: report.result.rawValue, duration: ContinuousClock.now - started)
         state.withLock {
             $0.lastReport = report

@@ -28,6 +28,10 @@ public final class ControllerMetrics: Sendable {
     public func run(result: String, duration: Duration) {
         Counter(label: "reconcile_runs_total", dimensions: [("result", result)], factory: factory).increment()
         Timer(label: "reconcile_duration_seconds", dimensions: [], factory: factory).recordNanoseconds(Self.nanoseconds(duration))
+        let memory = ProcessMemory.sample()
+        Gauge(label: "reconcile_resident_memory_bytes", dimensions: [], factory: factory).record(memory.residentBytes)
+        Gauge(label: "reconcile_heap_in_use_bytes", dimensions: [], factory: factory).record(memory.heapInUseBytes)
+        Gauge(label: "reconcile_heap_free_bytes", dimensions: [], factory: factory).record(memory.heapFreeBytes)
     }
 
     public func objects(applied: Int, pruned: Int, unchanged: Int) {
