@@ -110,6 +110,12 @@ public final class GitHubClient: @unchecked Sendable {
                 comments.append(try comment(from: item, method: "GET", url: next))
             }
             url = GitHubClient.nextLink(response.header("link"))
+            if let link = url, !GitHubClient.sameOrigin(link, base) {
+                // Every request carries the token: a page elsewhere would hand it to that host.
+                throw GitHubError(kind: .invalidResponse, status: response.status, method: "GET", url: next,
+                                  message: "the Link header's next page is on \(GitHubClient.origin(link) ?? "an unparsable URL"), not on \(GitHubClient.origin(base) ?? base)",
+                                  hint: "the token is only sent to --api-url's scheme, host and port; is something between reconcile and GitHub rewriting responses?")
+            }
         }
         return comments
     }
@@ -286,6 +292,21 @@ public final class GitHubClient: @unchecked Sendable {
         if let node = try? Node(json: response.body), let message = node["message"]?.string { return message }
         let text = response.bodyText.trimmingCharacters(in: .whitespacesAndNewlines)
         return String(text.prefix(200))
+    }
+
+    /// `scheme://host:port` of `url` (the port filled in from the scheme), lowercased; nil when
+    /// `url` has no scheme or host.
+    static func origin(_ url: String) -> String? {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+              let host = components.host?.lowercased(), !host.isEmpty else { return nil }
+        let port = components.port ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : -1)
+        return "\(scheme)://\(host):\(port)"
+    }
+
+    /// Whether `url` has the same scheme, host and port as `base`.
+    public static func sameOrigin(_ url: String, _ base: String) -> Bool {
+        guard let a = origin(url), let b = origin(base) else { return false }
+        return a == b
     }
 
     /// The `rel="next"` target of a `Link` header.

@@ -36,11 +36,14 @@ public final class GitHubStub {
         public var id: Int
         public var body: String
         public var user: String
+        /// The GitHub App (slug) it was posted through, as `performed_via_github_app` says.
+        public var app: String?
 
-        public init(id: Int, body: String, user: String = "github-actions[bot]") {
+        public init(id: Int, body: String, user: String = "github-actions[bot]", app: String? = nil) {
             self.id = id
             self.body = body
             self.user = user
+            self.app = app
         }
     }
 
@@ -75,7 +78,7 @@ public final class GitHubStub {
 import http.server, json, sys, threading, urllib.parse
 OWNER, REPO, TOKEN, PULLS = sys.argv[1], sys.argv[2], sys.argv[3], set(int(x) for x in sys.argv[4].split(","))
 lock = threading.Lock()
-state = {"comments": [], "next_id": 1000, "log": [], "failures": []}
+state = {"comments": [], "next_id": 1000, "log": [], "failures": [], "link_base": None, "login": "github-actions[bot]", "app": None}
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def log_message(self, *a): pass
@@ -87,7 +90,9 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
     def comment_json(self, c):
         base = "http://%s:%d" % self.server.server_address
-        return {"id": c["id"], "body": c["body"], "user": {"login": c["user"], "type": "Bot"},
+        app = c.get("app")
+        return {"id": c["id"], "body": c["body"], "user": {"login": c["user"], "type": "Bot" if c["user"].endswith("[bot]") else "User"},
+                "performed_via_github_app": {"id": 1, "slug": app, "name": app} if app else None,
                 "html_url": "https://github.test/%s/%s/pull/1#issuecomment-%d" % (OWNER, REPO, c["id"]),
                 "url": base + "/repos/%s/%s/issues/comments/%d" % (OWNER, REPO, c["id"])}
     def handle_any(self):
@@ -101,6 +106,9 @@ class H(http.server.BaseHTTPRequestHandler):
                     state["comments"] = new.get("comments", [])
                     state["next_id"] = new.get("next_id", 1000)
                     state["failures"] = new.get("failures", [])
+                    state["link_base"] = new.get("link_base")
+                    state["login"] = new.get("login")
+                    state["app"] = new.get("app")
                     state["log"] = []
                     return self.send(200, {})
                 return self.send(200, {"comments": state["comments"], "log": state["log"], "failures": state["failures"]})
@@ -113,6 +121,11 @@ class H(http.server.BaseHTTPRequestHandler):
                     return self.send(f["status"], {"message": f["message"], "documentation_url": "https://docs.github.com/rest"}, f.get("headers"))
             if self.headers.get("Authorization") != "Bearer " + TOKEN:
                 return self.send(401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
+            # GET /user: the token's own account; an installation token gets 403, as on GitHub.
+            if url.path.endswith("/user") and self.command == "GET":
+                if state["login"] is None:
+                    return self.send(403, {"message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest"})
+                return self.send(200, {"login": state["login"], "id": 1, "type": "Bot" if state["login"].endswith("[bot]") else "User"})
             # /repos/OWNER/REPO/... or, as GitHub's own Link headers use, /repositories/ID/...
             i = url.path.find("/repos/")
             j = url.path.find("/repositories/4242/")
@@ -142,7 +155,8 @@ class H(http.server.BaseHTTPRequestHandler):
                     body = json.loads(raw)["body"]
                     if len(body) > 65536:
                         return self.send(422, {"message": "Validation Failed", "errors": [{"message": "Body is too long (maximum is 65536 characters)"}]})
-                    c = {"id": state["next_id"], "body": body, "user": "github-actions[bot]", "issue": number}
+                    c = {"id": state["next_id"], "body": body, "user": state["login"] or (state["app"] or "github-actions") + "[bot]",
+                         "issue": number, "app": state["app"]}
                     state["next_id"] += 1
                     state["comments"].append(c)
                     return self.send(201, self.comment_json(c))
@@ -152,7 +166,7 @@ class H(http.server.BaseHTTPRequestHandler):
                     mine = [c for c in state["comments"] if c.get("issue", number) == number]
                     last = max(1, (len(mine) + per_page - 1) // per_page)
                     items = mine[(page - 1) * per_page: page * per_page]
-                    host = "http://%s:%d" % self.server.server_address
+                    host = state["link_base"] or "http://%s:%d" % self.server.server_address
                     def link(p): return "<%s%s/repositories/4242/issues/%d/comments?per_page=%d&page=%d>" % (host, prefix, number, per_page, p)
                     links = []
                     if page < last: links += [link(page + 1) + '; rel="next"', link(last) + '; rel="last"']
@@ -188,10 +202,18 @@ s.serve_forever()
     }
 
     /// Replaces the stored comments and programmed failures and clears the request log. New
-    /// comments get ids from `nextID` on. Comments are on pull request `issue`.
-    public func reset(comments: [Comment] = [], failures: [Failure] = [], nextID: Int = 1000, issue: Int = 7) throws {
-        let state: [String: Any] = [
-            "comments": comments.map { ["id": $0.id, "body": $0.body, "user": $0.user, "issue": issue] as [String: Any] },
+    /// comments get ids from `nextID` on. Comments are on pull request `issue`. `login` is what
+    /// `GET /user` answers and who new comments are by; nil makes `GET /user` answer 403 as for an
+    /// installation token, and new comments are then by `<app>[bot]` via app `app`. `linkBase`
+    /// replaces `http://127.0.0.1:PORT` in `Link` headers (a foreign next page).
+    public func reset(comments: [Comment] = [], failures: [Failure] = [], nextID: Int = 1000, issue: Int = 7,
+                      login: String? = "github-actions[bot]", app: String? = nil, linkBase: String? = nil) throws {
+        var state: [String: Any] = [
+            "comments": comments.map { comment -> [String: Any] in
+                var item: [String: Any] = ["id": comment.id, "body": comment.body, "user": comment.user, "issue": issue]
+                if let app = comment.app { item["app"] = app }
+                return item
+            },
             "failures": failures.map { failure -> [String: Any] in
                 var item: [String: Any] = ["path_contains": failure.pathContains, "status": failure.status, "message": failure.message,
                                            "headers": failure.headers, "times": failure.times]
@@ -200,6 +222,9 @@ s.serve_forever()
             },
             "next_id": nextID,
         ]
+        if let login { state["login"] = login }
+        if let app { state["app"] = app }
+        if let linkBase { state["link_base"] = linkBase }
         _ = try control("POST", body: try JSONSerialization.data(withJSONObject: state))
     }
 
@@ -222,7 +247,7 @@ s.serve_forever()
     public func comments() throws -> [Comment] {
         let root = try control("GET", body: nil)
         return (root["comments"] as? [[String: Any]] ?? []).map {
-            Comment(id: $0["id"] as? Int ?? 0, body: $0["body"] as? String ?? "", user: $0["user"] as? String ?? "")
+            Comment(id: $0["id"] as? Int ?? 0, body: $0["body"] as? String ?? "", user: $0["user"] as? String ?? "", app: $0["app"] as? String)
         }
     }
 

@@ -42,9 +42,11 @@ struct ControllerEndToEndTests {
         let wrong = WebhookVerifier.signature(secret: Array("nope".utf8), bytes: body)
         #expect(try harness.http("POST", port: port, path: "/webhook", headers: [("X-Hub-Signature-256", wrong)], body: body).status == 401)
         let stamp = String(Int(Date().timeIntervalSince1970) - 600)
-        let stale = WebhookVerifier.signature(secret: Array(ControllerHarness.secret.utf8), bytes: Array((stamp + ".").utf8) + body)
+        let stale = WebhookVerifier.signature(secret: Array(ControllerHarness.secret.utf8),
+                                              bytes: WebhookVerifier.genericPayload(timestamp: stamp, nonce: "nonce-stale", body: body))
         #expect(try harness.http("POST", port: port, path: "/webhook",
-                                 headers: [("X-Reconcile-Signature", stale), ("X-Reconcile-Timestamp", stamp)], body: body).status == 401)
+                                 headers: [("X-Reconcile-Signature", stale), ("X-Reconcile-Timestamp", stamp), ("X-Reconcile-Nonce", "nonce-stale")],
+                                 body: body).status == 401)
         let big = [UInt8](repeating: 0x61, count: (1 << 20) + 1)
         #expect(try harness.http("POST", port: port, path: "/webhook",
                                  headers: [("X-Hub-Signature-256", WebhookVerifier.signature(secret: Array(ControllerHarness.secret.utf8), bytes: big))],

@@ -13,7 +13,7 @@ import Testing
     @Test func githubSignatureIsAccepted() {
         let verifier = WebhookVerifier(secret: secret)
         let signature = WebhookVerifier.signature(secret: secret, bytes: body)
-        #expect(verifier.verify(header: headers(["x-hub-signature-256": signature]), body: body) == .accepted)
+        #expect(verifier.verify(header: headers(["x-hub-signature-256": signature, "x-github-delivery": "d-0"]), body: body, now: Date()) == .accepted)
     }
 
     @Test func knownGitHubVector() {
@@ -25,13 +25,13 @@ import Testing
     @Test func wrongSecretUnsignedAndMalformedAreRejected() {
         let verifier = WebhookVerifier(secret: secret)
         let wrong = WebhookVerifier.signature(secret: Array("other".utf8), bytes: body)
-        guard case .unauthorized = verifier.verify(header: headers(["X-Hub-Signature-256": wrong]), body: body) else { Issue.record("wrong secret accepted"); return }
-        guard case .unauthorized = verifier.verify(header: headers([:]), body: body) else { Issue.record("unsigned accepted"); return }
-        guard case .unauthorized = verifier.verify(header: headers(["X-Hub-Signature-256": "sha1=abcd"]), body: body) else { Issue.record("sha1 accepted"); return }
-        guard case .unauthorized = verifier.verify(header: headers(["X-Hub-Signature-256": "sha256=zz"]), body: body) else { Issue.record("bad hex accepted"); return }
+        guard case .unauthorized = verifier.verify(header: headers(["X-Hub-Signature-256": wrong]), body: body, now: Date()) else { Issue.record("wrong secret accepted"); return }
+        guard case .unauthorized = verifier.verify(header: headers([:]), body: body, now: Date()) else { Issue.record("unsigned accepted"); return }
+        guard case .unauthorized = verifier.verify(header: headers(["X-Hub-Signature-256": "sha1=abcd"]), body: body, now: Date()) else { Issue.record("sha1 accepted"); return }
+        guard case .unauthorized = verifier.verify(header: headers(["X-Hub-Signature-256": "sha256=zz"]), body: body, now: Date()) else { Issue.record("bad hex accepted"); return }
         // A body changed after signing.
         let signature = WebhookVerifier.signature(secret: secret, bytes: body)
-        guard case .unauthorized = verifier.verify(header: headers(["X-Hub-Signature-256": signature]), body: body + [0x20]) else { Issue.record("tampered body accepted"); return }
+        guard case .unauthorized = verifier.verify(header: headers(["X-Hub-Signature-256": signature]), body: body + [0x20], now: Date()) else { Issue.record("tampered body accepted"); return }
     }
 
     @Test func constantTimeCompare() {
@@ -54,21 +54,59 @@ import Testing
         #expect(verifier.verify(header: call, body: body, now: start.addingTimeInterval(3601)) == .accepted)
     }
 
-    @Test func genericSignatureWithTimestamp() {
+    @Test func githubDeliveryIsRequired() {
+        let verifier = WebhookVerifier(secret: secret)
+        let signature = WebhookVerifier.signature(secret: secret, bytes: body)
+        guard case .unauthorized(let reason) = verifier.verify(header: headers(["X-Hub-Signature-256": signature]), body: body, now: Date()) else {
+            Issue.record("a call without X-GitHub-Delivery was accepted"); return
+        }
+        #expect(reason.contains("X-GitHub-Delivery"))
+    }
+
+    @Test func deliveryMemoryIsBounded() {
+        let verifier = WebhookVerifier(secret: secret, capacity: 3)
+        let signature = WebhookVerifier.signature(secret: secret, bytes: body)
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        func call(_ id: String) -> WebhookVerifier.Verdict {
+            verifier.verify(header: headers(["X-Hub-Signature-256": signature, "X-GitHub-Delivery": id]), body: body, now: now)
+        }
+        for id in ["a", "b", "c"] { #expect(call(id) == .accepted) }
+        guard case .replayed = call("a") else { Issue.record("replay of a accepted"); return }
+        #expect(call("d") == .accepted, "a fourth id pushes out the oldest")
+        #expect(call("a") == .accepted, "the oldest was forgotten")
+    }
+
+    func generic(_ verifier: WebhookVerifier, stamp: String, nonce: String, now: Date, signedStamp: String? = nil) -> WebhookVerifier.Verdict {
+        let signature = WebhookVerifier.signature(secret: secret, bytes: WebhookVerifier.genericPayload(timestamp: signedStamp ?? stamp, nonce: nonce, body: body))
+        return verifier.verify(header: headers(["X-Reconcile-Signature": signature, "X-Reconcile-Timestamp": stamp, "X-Reconcile-Nonce": nonce]),
+                               body: body, now: now)
+    }
+
+    @Test func genericSignatureWithTimestampAndNonce() {
         let verifier = WebhookVerifier(secret: secret)
         let now = Date(timeIntervalSince1970: 1_700_000_000)
-        let stamp = "1700000000"
-        let signature = WebhookVerifier.signature(secret: secret, bytes: Array((stamp + ".").utf8) + body)
-        #expect(verifier.verify(header: headers(["X-Reconcile-Signature": signature, "X-Reconcile-Timestamp": stamp]), body: body, now: now) == .accepted)
-        // Stale: six minutes later.
-        guard case .unauthorized(let reason) = verifier.verify(header: headers(["X-Reconcile-Signature": signature, "X-Reconcile-Timestamp": stamp]),
-                                                               body: body, now: now.addingTimeInterval(360)) else { Issue.record("stale accepted"); return }
-        #expect(reason.contains("stale"))
-        // The timestamp is signed: changing it breaks the signature.
-        guard case .unauthorized = verifier.verify(header: headers(["X-Reconcile-Signature": signature, "X-Reconcile-Timestamp": "1700000001"]),
-                                                   body: body, now: now) else { Issue.record("changed timestamp accepted"); return }
-        guard case .unauthorized = verifier.verify(header: headers(["X-Reconcile-Signature": signature]), body: body, now: now) else {
-            Issue.record("missing timestamp accepted"); return
+        #expect(generic(verifier, stamp: "1700000000", nonce: "nonce-0001", now: now) == .accepted)
+        // The same nonce again: a replay, even within the time window.
+        guard case .replayed = generic(verifier, stamp: "1700000000", nonce: "nonce-0001", now: now) else { Issue.record("nonce replay accepted"); return }
+        #expect(generic(verifier, stamp: "1700000000", nonce: "nonce-0002", now: now) == .accepted)
+        // Outside ±5 minutes, either way.
+        guard case .unauthorized(let late) = generic(verifier, stamp: "1700000000", nonce: "nonce-0003", now: now.addingTimeInterval(301)) else {
+            Issue.record("stale accepted"); return
+        }
+        #expect(late.contains("stale"))
+        guard case .unauthorized = generic(verifier, stamp: "1700000301", nonce: "nonce-0004", now: now) else { Issue.record("future accepted"); return }
+        // Timestamp and nonce are signed: changing either breaks the signature.
+        guard case .unauthorized = generic(verifier, stamp: "1700000001", nonce: "nonce-0005", now: now, signedStamp: "1700000000") else {
+            Issue.record("changed timestamp accepted"); return
+        }
+        let signature = WebhookVerifier.signature(secret: secret, bytes: WebhookVerifier.genericPayload(timestamp: "1700000000", nonce: "nonce-0006", body: body))
+        guard case .unauthorized = verifier.verify(header: headers(["X-Reconcile-Signature": signature, "X-Reconcile-Timestamp": "1700000000",
+                                                                    "X-Reconcile-Nonce": "nonce-0007"]), body: body, now: now) else {
+            Issue.record("changed nonce accepted"); return
+        }
+        // Missing or malformed nonce, missing timestamp.
+        for (stamp, nonce) in [("1700000000", ""), ("1700000000", "short"), ("1700000000", "has.a.dot"), ("", "nonce-0008")] {
+            guard case .unauthorized = generic(verifier, stamp: stamp, nonce: nonce, now: now) else { Issue.record("accepted \(stamp) \(nonce)"); return }
         }
     }
 }

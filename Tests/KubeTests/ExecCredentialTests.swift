@@ -113,3 +113,76 @@ import Testing
         } throws: { "\($0)".contains("Always") && "\($0)".contains("not a terminal") }
     }
 }
+
+/// What the plugins in `ExecCredentialEdgeTests` print as a token: it must appear in no error.
+private let pluginSecret = "tok-SECRET-do-not-print"
+
+/// Plugins that hang, print nothing or garbage, or fail after printing a token: the errors say
+/// what happened, name the plugin and never quote its standard output (it holds the token).
+@Suite struct ExecCredentialEdgeTests {
+    func provider(_ script: String, timeout: TimeInterval = ExecConfig.defaultTimeout) -> ExecCredentialProvider {
+        ExecCredentialProvider(config: ExecConfig(command: script, interactiveMode: .never, timeout: timeout), environment: ["PATH": "/usr/bin:/bin"])
+    }
+
+    func failure(_ provider: ExecCredentialProvider) async -> String {
+        do {
+            _ = try await provider.credential()
+            return "no error"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func hungPluginIsKilledAfterTheTimeout() async throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        // Not `exec sleep`: the shell's child holds the pipes open too.
+        let script = try dir.write("hang.sh", """
+        #!/bin/sh
+        echo $$ > "\(dir.file("pid"))"
+        echo 'waiting for a browser login' >&2
+        sleep 60
+        """, executable: true)
+        let started = Date()
+        let text = await failure(provider(script, timeout: 0.5))
+        #expect(Date().timeIntervalSince(started) < 10, "returned \(Date().timeIntervalSince(started)) s after the start")
+        #expect(text.contains("hang.sh") && text.contains("0.5 s") && text.contains("killed"), "\(text)")
+        #expect(text.contains("waiting for a browser login"), "stderr is shown: \(text)")
+        let pid = try #require(pid_t(String(contentsOfFile: dir.file("pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(kill(pid, 0) == -1, "the plugin process \(pid) is gone")
+    }
+
+    @Test func defaultTimeoutIsThirtySeconds() {
+        #expect(ExecConfig(command: "p").timeout == 30)
+    }
+
+    @Test(arguments: [
+        ("empty.sh", "exit 0", "printed nothing on standard output"),
+        ("blank.sh", "echo '   '", "printed nothing on standard output"),
+        ("garbage.sh", "echo '\(pluginSecret) is not JSON'", "not valid JSON"),
+        ("array.sh", #"echo '["\#(pluginSecret)"]'"#, "not an object"),
+        ("kind.sh", #"echo '{"kind": "\#(pluginSecret)"}'"#, "kind other than ExecCredential"),
+        ("version.sh", #"echo '{"kind": "ExecCredential", "apiVersion": "\#(pluginSecret)", "status": {"token": "x"}}'"#, "an unknown version"),
+        ("expiry.sh", #"echo '{"kind": "ExecCredential", "apiVersion": "client.authentication.k8s.io/v1", "status": {"token": "x", "expirationTimestamp": "\#(pluginSecret)"}}'"#,
+         "not an RFC 3339 time"),
+        ("fails.sh", #"echo '{"kind": "ExecCredential", "apiVersion": "client.authentication.k8s.io/v1", "status": {"token": "\#(pluginSecret)"}}'; echo 'token revoked' >&2; exit 4"#,
+         "status 4: token revoked"),
+    ])
+    func unusableOutputIsExplainedWithoutQuotingIt(name: String, body: String, expected: String) async throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let script = try dir.write(name, "#!/bin/sh\n\(body)\n", executable: true)
+        let text = await failure(provider(script))
+        #expect(text.contains(name) && text.contains(expected), "\(text)")
+        #expect(!text.contains(pluginSecret), "the plugin's stdout leaked into: \(text)")
+    }
+
+    @Test func longStderrIsTruncated() async throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let script = try dir.write("noisy.sh", "#!/bin/sh\nhead -c 50000 /dev/zero | tr '\\0' e >&2\nexit 1\n", executable: true)
+        let text = await failure(provider(script))
+        #expect(text.contains("status 1") && text.contains("more characters of standard error"), "\(text.prefix(300))")
+        #expect(text.count < 3_000)
+    }
+}

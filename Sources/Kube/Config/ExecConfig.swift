@@ -1,3 +1,5 @@
+import Foundation
+
 /// A `users[].user.exec` credential plugin (client.authentication.k8s.io v1 / v1beta1), as
 /// cloud CLIs (`kubelogin`, `aws eks get-token`, `gke-gcloud-auth-plugin`) are configured.
 public struct ExecConfig: Sendable, Hashable {
@@ -36,10 +38,16 @@ public struct ExecConfig: Sendable, Hashable {
     public var cluster: ClusterInfo?
     /// Shown when the command is missing (kubeconfig `installHint`).
     public var installHint: String?
+    /// Seconds the plugin may run before it is killed. kubectl waits forever; a controller must
+    /// not, since a plugin stuck on a prompt or a dead network would stall every request.
+    public var timeout: TimeInterval
+
+    public static let defaultTimeout: TimeInterval = 30
 
     public init(apiVersion: String = "client.authentication.k8s.io/v1", command: String, args: [String] = [],
                 env: [(name: String, value: String)] = [], interactiveMode: InteractiveMode = .ifAvailable,
-                provideClusterInfo: Bool = false, cluster: ClusterInfo? = nil, installHint: String? = nil) {
+                provideClusterInfo: Bool = false, cluster: ClusterInfo? = nil, installHint: String? = nil,
+                timeout: TimeInterval = ExecConfig.defaultTimeout) {
         self.apiVersion = apiVersion
         self.command = command
         self.args = args
@@ -48,13 +56,14 @@ public struct ExecConfig: Sendable, Hashable {
         self.provideClusterInfo = provideClusterInfo
         self.cluster = cluster
         self.installHint = installHint
+        self.timeout = timeout
     }
 
     public static func == (lhs: ExecConfig, rhs: ExecConfig) -> Bool {
         lhs.apiVersion == rhs.apiVersion && lhs.command == rhs.command && lhs.args == rhs.args
             && lhs.env.map(\.name) == rhs.env.map(\.name) && lhs.env.map(\.value) == rhs.env.map(\.value)
             && lhs.interactiveMode == rhs.interactiveMode && lhs.provideClusterInfo == rhs.provideClusterInfo
-            && lhs.cluster == rhs.cluster && lhs.installHint == rhs.installHint
+            && lhs.cluster == rhs.cluster && lhs.installHint == rhs.installHint && lhs.timeout == rhs.timeout
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -16,19 +16,30 @@ public struct ExecCredential: Sendable, Equatable {
         self.expiration = expiration
     }
 
-    /// Parses the plugin's stdout: an `ExecCredential` of the configured apiVersion.
+    /// Parses the plugin's stdout: an `ExecCredential` of the configured apiVersion. The output
+    /// holds the token, so no error quotes it: messages name fields and positions, never values.
     static func parse(_ output: [UInt8], config: ExecConfig) throws -> ExecCredential {
         let fail = { (message: String) in ExecPluginError(command: config.command, message: message) }
+        if output.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            throw fail("exited 0 but printed nothing on standard output (expected an ExecCredential as JSON)")
+        }
         let node: Node
         do {
             node = try Node(json: output, file: "\(config.command) output")
         } catch {
-            let text = String(decoding: output.prefix(200), as: UTF8.self)
-            throw fail("did not print an ExecCredential as JSON (\(error)); output began: \(text)")
+            // The parser's message may quote the input: give only where it failed.
+            let position = (error as? Diagnostic)?.mark.map { " (at line \($0.line), column \($0.column))" } ?? ""
+            throw fail("did not print an ExecCredential as JSON: \(output.count) bytes of standard output are not valid JSON\(position)")
         }
-        guard node["kind"]?.string == "ExecCredential" else { throw fail("printed kind \(node["kind"]?.scalarText ?? "none"), expected ExecCredential") }
-        guard node["apiVersion"]?.string == config.apiVersion else {
-            throw fail("printed apiVersion \(node["apiVersion"]?.scalarText ?? "none"), but the kubeconfig asks for \(config.apiVersion)")
+        guard node.isMapping else { throw fail("printed JSON that is not an object, expected an ExecCredential") }
+        guard node["kind"]?.string == "ExecCredential" else {
+            throw fail(node["kind"] == nil ? "printed JSON without a kind, expected kind ExecCredential" : "printed a kind other than ExecCredential")
+        }
+        guard let apiVersion = node["apiVersion"]?.string, apiVersion == config.apiVersion else {
+            // Only well-known versions are echoed back: anything else might be a secret in the wrong field.
+            let known = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1", "client.authentication.k8s.io/v1alpha1"]
+            let printed = node["apiVersion"]?.string.map { known.contains($0) ? $0 : "an unknown version" } ?? "none"
+            throw fail("printed apiVersion \(printed), but the kubeconfig asks for \(config.apiVersion)")
         }
         guard let status = node["status"], status.isMapping else { throw fail("ExecCredential has no status") }
         var credential = ExecCredential()
@@ -42,7 +53,7 @@ public struct ExecCredential: Sendable, Equatable {
             throw fail("ExecCredential status has neither token nor clientCertificateData")
         }
         if let text = status["expirationTimestamp"]?.string, !text.isEmpty {
-            guard let date = RFC3339.parse(text) else { throw fail("expirationTimestamp \(text) is not an RFC 3339 time") }
+            guard let date = RFC3339.parse(text) else { throw fail("status.expirationTimestamp is not an RFC 3339 time") }
             credential.expiration = date
         }
         return credential
@@ -117,8 +128,9 @@ actor ExecCredentialProvider {
         return node.jsonString()
     }
 
-    /// Runs the plugin (blocking): stdout is the credential; stderr is shown to the user when
-    /// interactive, otherwise kept for the error message.
+    /// Runs the plugin (blocking): stdout is the credential and is never shown; stderr is shown
+    /// to the user when interactive, otherwise kept (truncated) for the error message. After
+    /// `config.timeout` the plugin (and its process group, when it leads one) is killed.
     static func runPlugin(_ config: ExecConfig, environment: [String: String], interactive: Bool) throws -> ExecCredential {
         let process = Process()
         let executable = resolveExecutable(config.command, path: environment["PATH"])
@@ -143,14 +155,25 @@ actor ExecCredentialProvider {
             process.standardInput = FileHandle.nullDevice
             process.standardError = stderr
         }
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         do {
             try process.run()
         } catch {
             throw ExecPluginError(command: config.command, message: "cannot start: \(error.localizedDescription)")
         }
-        // Read both pipes to the end before waiting, so a chatty plugin cannot fill a pipe and hang.
+        // Read both pipes on their own threads, so a chatty plugin cannot fill a pipe and hang,
+        // and so a plugin that never exits cannot hold this thread past the timeout.
+        let outputData = LockedValue(Data())
+        let outputDone = DispatchSemaphore(value: 0)
         let errorData = LockedValue(Data())
         let errorDone = DispatchSemaphore(value: 0)
+        let outputHandle = stdout.fileHandleForReading
+        Thread.detachNewThread {
+            let data = outputHandle.readDataToEndOfFile()
+            outputData.withLock { $0 = data }
+            outputDone.signal()
+        }
         if !interactive {
             let handle = stderr.fileHandleForReading
             Thread.detachNewThread {
@@ -159,15 +182,51 @@ actor ExecCredentialProvider {
                 errorDone.signal()
             }
         }
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        // The stderr reader ends at EOF, which comes when the plugin (and its children) exit.
-        if !interactive { errorDone.wait() }
-        guard process.terminationStatus == 0 else {
-            let text = String(decoding: errorData.current, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw ExecPluginError(command: config.command, message: "exited with status \(process.terminationStatus)" + (text.isEmpty ? "" : ": \(text)"))
+        let deadline = DispatchTime.now() + config.timeout
+        if exited.wait(timeout: deadline) == .timedOut {
+            killPlugin(process.processIdentifier)
+            exited.wait()
+            if !interactive { _ = errorDone.wait(timeout: .now() + 1) }
+            throw ExecPluginError(command: config.command,
+                                  message: "did not finish within \(formatSeconds(config.timeout)) and was killed" + stderrSuffix(errorData.current))
         }
-        return try ExecCredential.parse([UInt8](output), config: config)
+        // The readers end at EOF, which comes when the plugin and its children close the pipes; a
+        // child left running in the background gets until the deadline too.
+        let outputFinished = outputDone.wait(timeout: deadline) == .success
+        let errorFinished = interactive || errorDone.wait(timeout: deadline) == .success
+        guard process.terminationReason == .exit else {
+            throw ExecPluginError(command: config.command, message: "was killed by signal \(process.terminationStatus)" + stderrSuffix(errorData.current))
+        }
+        guard process.terminationStatus == 0 else {
+            throw ExecPluginError(command: config.command, message: "exited with status \(process.terminationStatus)" + stderrSuffix(errorData.current))
+        }
+        guard outputFinished && errorFinished else {
+            throw ExecPluginError(command: config.command,
+                                  message: "exited, but a process it started kept its output open for \(formatSeconds(config.timeout))")
+        }
+        return try ExecCredential.parse([UInt8](outputData.current), config: config)
+    }
+
+    /// Most of a plugin's standard error that an error message shows.
+    static let maxStderrShown = 2_000
+
+    /// `": <stderr>"` (trimmed, truncated), or nothing when the plugin printed nothing there.
+    static func stderrSuffix(_ data: Data) -> String {
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return "" }
+        guard text.count > maxStderrShown else { return ": \(text)" }
+        return ": \(text.prefix(maxStderrShown))… (\(text.count - maxStderrShown) more characters of standard error)"
+    }
+
+    static func formatSeconds(_ seconds: TimeInterval) -> String {
+        seconds == seconds.rounded() ? "\(Int(seconds)) s" : String(format: "%.1f s", seconds)
+    }
+
+    /// SIGKILL (SIGTERM may be blocked in children of the test runner, and a hung plugin has
+    /// nothing to clean up), to the process group as well when the plugin leads its own.
+    private static func killPlugin(_ pid: pid_t) {
+        if getpgid(pid) == pid { _ = killpg(pid, SIGKILL) }
+        _ = kill(pid, SIGKILL)
     }
 
     static func resolveExecutable(_ command: String, path: String?) -> String? {

@@ -19,8 +19,8 @@ public struct MarkdownPlanRenderer: Sendable {
     /// The marker, title and summary.
     public func header(_ plan: Plan) -> String {
         var out = MarkdownPlanRenderer.marker(instance: plan.instance) + "\n"
-        out += "### reconcile plan: `\(plan.instance)`"
-        if let environment = plan.environment { out += " (environment `\(environment)`)" }
+        out += "### reconcile plan: \(MarkdownEscaping.code(plan.instance))"
+        if let environment = plan.environment { out += " (environment \(MarkdownEscaping.code(environment)))" }
         out += "\n\n"
         out += "Planned \(plan.subject.replacingRevisions(plan)).\n\n"
         out += plan.hasChanges ? "**Plan: \(plan.summaryLine).**\n\n" : "**No changes.** \(plan.summaryLine).\n\n"
@@ -36,24 +36,24 @@ public struct MarkdownPlanRenderer: Sendable {
             for change in plan.changes {
                 let action = change.blocked == nil ? "\(change.symbol) \(change.verb)" : "\(change.symbol) \(change.verb) (blocked)"
                 let object = change.key.namespace.isEmpty ? change.key.name : "\(change.key.namespace)/\(change.key.name)"
-                table += "| \(change.step) | \(action) | \(change.key.kind) | `\(object)` | \(change.bundle ?? "") | \(change.source.map { "`\($0)`" } ?? "") |\n"
+                table += "| \(change.step) | \(action) | \(MarkdownEscaping.text(change.key.kind)) | \(MarkdownEscaping.code(object)) | \(MarkdownEscaping.text(change.bundle ?? "")) | \(change.source.map { MarkdownEscaping.code("\($0)") } ?? "") |\n"
             }
             sections.append(table + "\n")
         }
         if !plan.injectionChanges.isEmpty {
             var text = "#### Sidecar injection changes\n\n| Namespace | Before | After |\n|---|---|---|\n"
             for change in plan.injectionChanges {
-                text += "| `\(change.namespace)` | \(change.from.text) | \(change.to.text) |\n"
+                text += "| \(MarkdownEscaping.code(change.namespace)) | \(change.from.text) | \(change.to.text) |\n"
             }
             sections.append(text + "\n")
         }
         if !plan.restarts.isEmpty || !plan.manualRestarts.isEmpty {
             var text = "#### Workloads to restart\n\n| Workload | Reason |\n|---|---|\n"
             for restart in plan.restarts {
-                text += "| \(restart.workload.kind) `\(restart.workload.namespace)/\(restart.workload.name)` | \(escape(restart.reason)) |\n"
+                text += "| \(MarkdownEscaping.text(restart.workload.kind)) \(MarkdownEscaping.code("\(restart.workload.namespace)/\(restart.workload.name)")) | \(escape(restart.reason)) |\n"
             }
             for manual in plan.manualRestarts {
-                text += "| ⚠️ \(manual.object.kind) `\(manual.object.namespace)/\(manual.object.name)` (manual) | \(escape(manual.reason)) |\n"
+                text += "| ⚠️ \(MarkdownEscaping.text(manual.object.kind)) \(MarkdownEscaping.code("\(manual.object.namespace)/\(manual.object.name)")) (manual) | \(escape(manual.reason)) |\n"
             }
             sections.append(text + "\n")
         }
@@ -63,7 +63,7 @@ public struct MarkdownPlanRenderer: Sendable {
                 let icon = finding.severity == .error ? "❌" : finding.severity == .warning ? "⚠️" : "ℹ️"
                 var message = escape(finding.message)
                 if let hint = finding.hint { message += "<br>_\(escape(hint))_" }
-                text += "| \(icon) \(finding.severity.rawValue) | \(finding.code) | \(message) | \(finding.source.map { "`\($0)`" } ?? "") |\n"
+                text += "| \(icon) \(finding.severity.rawValue) | \(finding.code) | \(message) | \(finding.source.map { MarkdownEscaping.code("\($0)") } ?? "") |\n"
             }
             sections.append(text + "\n")
         }
@@ -74,8 +74,9 @@ public struct MarkdownPlanRenderer: Sendable {
     }
 
     private func details(_ change: PlannedChange) -> String {
-        var summary = "\(change.symbol) \(change.verb) <code>\(change.key.shortDescription)</code>"
-        if let blocked = change.blocked { summary += " — blocked: \(escape(blocked))" } else if let reason = change.reason { summary += " — \(escape(reason))" }
+        // The summary line is an HTML block: markdown is not parsed there, only HTML.
+        var summary = "\(change.symbol) \(change.verb) <code>\(MarkdownEscaping.html(change.key.shortDescription))</code>"
+        if let blocked = change.blocked { summary += " — blocked: \(MarkdownEscaping.html(blocked))" } else if let reason = change.reason { summary += " — \(MarkdownEscaping.html(reason))" }
         var lines = change.diff.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
         var folded = ""
@@ -83,14 +84,17 @@ public struct MarkdownPlanRenderer: Sendable {
             folded = "\n_… \(lines.count - maxDiffLines) more diff lines not shown; run `reconcile plan` locally for the full diff._\n"
             lines = Array(lines.prefix(maxDiffLines))
         }
-        let fence = lines.contains { $0.contains("```") } ? "````" : "```"
+        let fence = MarkdownEscaping.fence(for: lines)
         return "<details><summary>\(summary)</summary>\n\n\(fence)diff\n\(lines.joined(separator: "\n"))\n\(fence)\n\(folded)</details>\n\n"
     }
 
+    /// Our own prose with values in it (reasons, finding messages): its backticks are meant to
+    /// render, so only what could break the table or start HTML is escaped.
     private func escape(_ text: String) -> String {
         var out = ""
         for character in text {
             switch character {
+            case "&": out += "&amp;"
             case "|": out += "\\|"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
