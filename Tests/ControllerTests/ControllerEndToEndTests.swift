@@ -146,6 +146,37 @@ struct ControllerEndToEndTests {
         await running.stop()
     }
 
+    /// The source reuses a commit's rendering across passes (issue 18); a working tree has no
+    /// commit and can change under the same label, so its edits still reach the cluster.
+    @Test func workingTreeEditsAreRenderedEveryPass() async throws {
+        let harness = try ControllerHarness()
+        let running = try harness.start(repo: harness.work)
+        #expect(await harness.eventually(10) { harness.virtualServiceTimeout() == "5s" && harness.status()["result"] == "success" })
+        try ControllerHarness.virtualService(timeout: "7s").write(toFile: harness.work + "/mesh/reviews.yaml", atomically: true, encoding: .utf8)
+        #expect(await harness.eventually(10) { harness.virtualServiceTimeout() == "7s" })
+        #expect(harness.status()["revision"] == "working tree")
+        await running.stop()
+    }
+
+    /// Passes over one commit reuse its rendering; the next commit is rendered afresh.
+    @Test func unchangedCommitPassesThenANewCommit() async throws {
+        let harness = try ControllerHarness()
+        let running = try harness.start()
+        #expect(await harness.eventually(10) { harness.virtualServiceTimeout() == "5s" && harness.status()["result"] == "success" })
+        let port = try #require(running.controller.httpPort)
+        func passes() -> Double {
+            let metrics = String(decoding: (try? harness.http("GET", port: port, path: "/metrics").body) ?? [], as: UTF8.self)
+            return metrics.split(separator: "\n").filter { $0.hasPrefix("reconcile_runs_total") }
+                .compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
+        }
+        let before = passes()
+        #expect(await harness.eventually(10) { passes() >= before + 2 })
+        let commit = try harness.push(files: ["mesh/reviews.yaml": ControllerHarness.virtualService(timeout: "9s")], message: "9s")
+        #expect(await harness.eventually(10) { harness.virtualServiceTimeout() == "9s" })
+        #expect(await harness.eventually(5) { harness.status()["revision"].map { commit.hasPrefix($0) } == true })
+        await running.stop()
+    }
+
     @Test func healthReadinessAndMetrics() async throws {
         let harness = try ControllerHarness()
         // A token the API server does not know: no plan can succeed, so not ready.

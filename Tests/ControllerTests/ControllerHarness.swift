@@ -125,12 +125,14 @@ final class ControllerHarness: @unchecked Sendable {
     /// failover fast; tests that must not see a leadership change under a loaded machine pass
     /// `fastLease: false` (15 s / 10 s / 5 s / 0.5 s).
     func start(token: String = "test-token", identity: String = "replica-a", interval: String = "1s", fastLease: Bool = true,
-               extra: [String] = []) throws -> Running {
+               repo: String? = nil, extra: [String] = []) throws -> Running {
         let lease = fastLease ? ["--lease-duration", "2", "--renew-deadline", "1.5", "--renew-period", "0.5", "--retry-period", "0.2"]
             : ["--lease-duration", "15", "--renew-deadline", "10", "--renew-period", "5", "--retry-period", "0.5"]
         // A short minimum gap between passes: tests that wait for a quiet second must not mistake
         // the 2 s default gap before an already-pending pass for the loop having gone idle.
-        let arguments = ["--repo", url, "--ref", "main", "--interval", interval, "--namespace", "reconcile-system",
+        // `repo`: a local path instead of the served URL (no --ref: its working tree).
+        let source = repo.map { ["--repo", $0] } ?? ["--repo", url, "--ref", "main"]
+        let arguments = source + ["--interval", interval, "--namespace", "reconcile-system",
                          "--listen", "127.0.0.1:0", "--identity", identity, "--cache-dir", root + "/cache-\(identity)",
                          "--webhook-secret-file", secretFile, "--kubeconfig", kubeconfigs[token]!,
                          "--rollout-poll-interval", "0.2", "--min-pass-gap", "100ms"] + lease + extra

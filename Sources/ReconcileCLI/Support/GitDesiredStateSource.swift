@@ -16,6 +16,11 @@ final class GitDesiredStateSource: DesiredStateSource, @unchecked Sendable {
     private var defaultInstance = "default"
     /// Touched only on `queue`.
     private var repository: ConfigRepository?
+    /// The last commit rendered and what it rendered to, touched only on `queue`. A commit is
+    /// immutable and the renderer's other inputs (flags, default instance) are fixed for the
+    /// process, so a pass over an unchanged commit reuses it: no re-parse of every file, and the
+    /// desired state shares its storage with the drift target instead of doubling it (issue 18).
+    private var rendered: (commit: String, defaultInstance: String, label: String, desired: DesiredState)?
     /// The controller's own namespace: protected (see `Scope`).
     private let ownNamespace: String?
 
@@ -52,10 +57,16 @@ final class GitDesiredStateSource: DesiredStateSource, @unchecked Sendable {
     func render(commit: String) async throws -> (label: String, desired: DesiredState) {
         try await onQueue { [self] in
             guard let revision = revisions[commit] else { throw UserError("revision \(commit) was never fetched") }
+            if revision.commit != nil, let last = rendered, last.commit == commit, last.defaultInstance == defaultInstance {
+                return (last.label, last.desired)
+            }
+            rendered = nil
             let renderer = try options.renderer(defaultInstance: defaultInstance, ownNamespace: ownNamespace)
             let desired = try renderer.render(revision.files)
             // No logger here: stderr, as the CLI's warnings (the controller logs the pass itself).
             warnUnselectedFiles(desired.unselectedFiles)
+            // A working tree (no commit) can change under the same label: never reused.
+            if revision.commit != nil { rendered = (commit, defaultInstance, revision.label, desired) }
             return (revision.label, desired)
         }
     }
