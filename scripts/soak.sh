@@ -10,7 +10,9 @@
 # Prints one line per sample: elapsed seconds, passes so far (reconcile_runs_total), RSS in MiB.
 # With --passes K (issue 18's soak) it runs until K passes instead of T minutes, checks every
 # second, and prints `pass P: RSS` when the pass count first reaches 1, 10, 100, 1,000, ... and K,
-# then the growth from pass 10 to the last as a percentage.
+# then the growth from pass 10 to the last as a percentage. Each line: RSS now (1 s samples land
+# inside or between passes), RSS the controller recorded right after its last pass, bytes
+# malloc has handed out, and the highest RSS sampled since pass 1.
 # Release build with the Swift runtime linked statically, as the image ships it (.build-bench).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,6 +36,8 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   swift build "${flags[@]}" --product reconcile-bench >&2
 fi
 bin="$(swift build "${flags[@]}" --show-bin-path)"
+# As the image runs it (Dockerfile): 64 MiB heap growth, two malloc arenas (docs/controller.md).
+export GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.top_pad=67108864:glibc.malloc.arena_max=2}"
 work="$(mktemp -d)"
 server_pid="" controller_pid=""
 cleanup() {
@@ -57,19 +61,22 @@ controller_pid=$!
 rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$controller_pid/status"; }
 pass_count() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^reconcile_runs_total/ {sum += $NF} END {print sum + 0}'; }
 # The allocator's view, recorded by the controller after each pass (bytes in use vs. free but kept).
+resident_mib() { curl -s "http://127.0.0.1:$port/metrics" | awk '$1 == "reconcile_resident_memory_bytes" {printf "%.1f", $2 / 1048576}'; }
 heap_mib() { curl -s "http://127.0.0.1:$port/metrics" | awk -v m="reconcile_heap_$1_bytes" '$1 == m {printf "%.1f", $2 / 1048576}'; }
 alive() { kill -0 "$controller_pid" 2>/dev/null || { tail -20 "$work/controller.log" >&2; echo "the controller exited" >&2; exit 1; }; }
 start=$(date +%s)
 if [ "$passes" -gt 0 ]; then
   echo "# soak: $objects objects, a pass every $interval, until $passes passes; RSS when the pass count first reaches each milestone" >&2
-  milestone=1 at10=""
+  milestone=1 at10="" peak=0
   while :; do
     sleep 1
     alive
     done_passes=$(pass_count)
+    # Highest RSS seen at a 1 s sample since pass 1 (the first pass renders; later ones reuse it).
+    [ "$done_passes" -ge 1 ] && peak=$(awk -v p="$peak" -v r="$(rss_mib)" 'BEGIN { print (r > p ? r : p) }')
     while [ "$done_passes" -ge "$milestone" ]; do
       rss=$(rss_mib)
-      echo "pass $milestone: RSS ${rss} MiB, heap in use $(heap_mib in_use) MiB, heap free $(heap_mib free) MiB ($(( $(date +%s) - start )) s)"
+      echo "pass $milestone: RSS ${rss} MiB, after the last pass $(resident_mib) MiB, heap in use $(heap_mib in_use) MiB, peak so far ${peak} MiB ($(( $(date +%s) - start )) s)"
       [ "$milestone" = 10 ] && at10="$rss"
       [ "$milestone" -ge "$passes" ] && break 2
       next=$((milestone * 10))

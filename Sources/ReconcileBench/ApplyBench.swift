@@ -86,7 +86,10 @@ struct ApplyBenchmark {
             var kubectlChanged: Sample?
             if kubectlUsable {
                 (server, kubeconfig) = try freshServer()
-                var arguments = ["apply", "--server-side", "-R", "--kubeconfig", kubeconfig, "--cache-dir", work + "/kubectl-cache"]
+                // No client-side schema validation: the test server serves no OpenAPI document (a
+                // real kubectl against kube-apiserver would also download and check it: slower).
+                var arguments = ["apply", "--server-side", "--validate=false", "-R", "--kubeconfig", kubeconfig,
+                                 "--cache-dir", work + "/kubectl-cache"]
                 for kind in Workload.kinds { arguments += ["-f", repo + "/" + kind.directory] }
                 kubectlNew = try measure(server, options.kubectl, arguments, label: "kubectl-new", expect: 0)
                 _ = try workload.edit(options.changed, in: repo)

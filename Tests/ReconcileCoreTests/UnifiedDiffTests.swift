@@ -8,6 +8,15 @@ import Testing
         #expect(UnifiedDiff(old: "a\n", new: "a\n").render(oldName: "x", newName: "y") == "")
     }
 
+    /// A create or a delete is one hunk of every line, as `diff -u` prints it against an empty file.
+    @Test func createsAndDeletesAreOneHunk() {
+        let text = "a: 1\nb: 2\nc: 3\n"
+        #expect(UnifiedDiff(old: "", new: text).render(oldName: "x", newName: "y") == "--- x\n+++ y\n@@ -0,0 +1,3 @@\n+a: 1\n+b: 2\n+c: 3\n")
+        #expect(UnifiedDiff(old: text, new: "").render(oldName: "x", newName: "y") == "--- x\n+++ y\n@@ -1,3 +0,0 @@\n-a: 1\n-b: 2\n-c: 3\n")
+        #expect(UnifiedDiff(old: "", new: "").isEmpty)
+        #expect(UnifiedDiff(old: "", new: text).added == 3 && UnifiedDiff(old: text, new: "").removed == 3)
+    }
+
     @Test func singleChangeWithContext() {
         let old = (1...10).map { "line \($0)" }.joined(separator: "\n") + "\n"
         let new = old.replacingOccurrences(of: "line 5\n", with: "line five\n")

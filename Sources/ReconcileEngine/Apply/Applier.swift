@@ -67,10 +67,11 @@ public struct Applier: Sendable {
         if !stale.isEmpty { throw StalePlanError(objects: stale) }
     }
 
-    /// Changes in flight at once within a wave. The test API server and a kube-apiserver v1.36
-    /// with default API priority and fairness answered 2,000 apply PATCHes fastest at 8–16
-    /// (docs/benchmarks.md, "Apply"); 8 is also the client's connection limit, and 429 answers are
-    /// retried with backoff by the client.
+    /// Changes in flight at once within a wave. `reconcile-bench apply` replays 2,000 apply
+    /// PATCHes at 1, 4, 8 and 16 in flight: 4 and 8 are fastest and equal within noise on the
+    /// test API server, 1 is 1.4× slower and 16 no faster (docs/benchmarks.md, "Apply"); 8 is
+    /// also the client's connection limit, and 429 answers are retried with backoff by the
+    /// client, so a server whose priority and fairness queues fill slows us instead of failing.
     public static let concurrency = 8
 
     public func apply(_ plan: Plan) async -> [ApplyOutcome] {
