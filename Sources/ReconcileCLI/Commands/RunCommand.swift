@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Git
 import Kube
 import Logging
 import ReconcileController
@@ -97,7 +98,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let controller = try makeController()
-        controller.logger.info("reconcile run: \(repoOptions.repo) every \(interval), leader election on Lease \(controller.options.namespace)/\(leaseName) as \(controller.options.identity)")
+        controller.logger.info("reconcile run: \(CredentialRedaction.redactingURLCredentials(in: repoOptions.repo)) every \(interval), leader election on Lease \(controller.options.namespace)/\(leaseName) as \(controller.options.identity)")
         try await controller.run()
     }
 

@@ -1,0 +1,35 @@
+import Foundation
+import ReconcileTestSupport
+import Testing
+
+/// A `--repo` URL with a token in it: whatever fails, the token appears nowhere in the output.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+final class CredentialRedactionCLITests {
+    let cache: String
+
+    init() throws { cache = try TestGit.temporaryDirectory() }
+    deinit { TestGit.cleanup(cache) }
+
+    @Test("validate and plan with a failing http:// remote carrying a password never print it",
+          arguments: ["user:s3cret", "x-access-token:ghp_s3cret", "ghp_s3cret"])
+    func failingFetch(userinfo: String) async throws {
+        let port = try LoopbackServer.unusedPort()
+        let repo = "http://\(userinfo)@127.0.0.1:\(port)/r.git"
+        for command in [["validate"], ["plan", "--live-snapshot", RepoPaths.exampleSnapshot("aks-pets")]] {
+            let result = await reconcile(command + ["--repo", repo, "--cache-dir", cache, "--fetch-timeout", "10s"])
+            #expect(result.code == 1, "\(result)")
+            #expect(!result.stdout.contains("s3cret") && !result.stderr.contains("s3cret"), "\(result)")
+            #expect(result.stderr.contains("127.0.0.1:\(port)"), "the error still names the remote: \(result)")
+        }
+    }
+
+    @Test("a bad URL (unsupported scheme, bad port) is reported without its password")
+    func badURL() async throws {
+        for repo in ["ftp://user:s3cret@example.test/r.git", "https://user:s3cret@127.0.0.1:99999/r.git"] {
+            let result = await reconcile(["validate", "--repo", repo, "--cache-dir", cache])
+            #expect(result.code == 1, "\(result)")
+            #expect(!result.stdout.contains("s3cret") && !result.stderr.contains("s3cret"), "\(result)")
+            #expect(result.stderr.contains("***@"), "\(result)")
+        }
+    }
+}
