@@ -103,6 +103,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func makeController() throws -> Controller {
+        try repoOptions.checkTransport()  // at startup, not at the first pass
         let environment = ProcessInfo.processInfo.environment
         let logger = Self.logger(format: logFormat)
         var secret: [UInt8]?
@@ -126,7 +127,7 @@ struct RunCommand: AsyncParsableCommand {
             leaderTiming: leaderTiming,
             rolloutPollInterval: rolloutPollInterval, minimumGap: Self.parseDuration(minPassGap)!, stallIntervals: stallIntervals,
             retryBackoff: Self.parseDuration(retryBackoff)!)
-        return Controller(options: options, cluster: try kubeOptions.client(), source: GitDesiredStateSource(options: repoOptions, ownNamespace: options.namespace), logger: logger)
+        return Controller(options: options, cluster: try kubeOptions.client(allowInsecureTransport: repoOptions.allowInsecureTransport), source: GitDesiredStateSource(options: repoOptions, ownNamespace: options.namespace), logger: logger)
     }
 
     var leaderTiming: LeaderElector.Timing {
