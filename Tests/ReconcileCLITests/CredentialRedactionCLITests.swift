@@ -1,6 +1,7 @@
 import Foundation
 import ReconcileTestSupport
 import Testing
+@testable import ReconcileCLI
 
 /// A `--repo` URL with a token in it: whatever fails, the token appears nowhere in the output.
 @Suite(.serialized, .timeLimit(.minutes(1)))
@@ -20,6 +21,22 @@ final class CredentialRedactionCLITests {
             #expect(result.code == 1, "\(result)")
             #expect(!result.stdout.contains("s3cret") && !result.stderr.contains("s3cret"), "\(result)")
             #expect(result.stderr.contains("127.0.0.1:\(port)"), "the error still names the remote: \(result)")
+        }
+    }
+
+    @Test("the controller's source: a failed fetch, as `run` logs it and writes it to the status ConfigMap, has no password")
+    func controllerFetchError() async throws {
+        let port = try LoopbackServer.unusedPort()
+        let options = try RepoOptions.parse(["--repo", "http://x-access-token:ghp_s3cret@127.0.0.1:\(port)/r.git",
+                                             "--cache-dir", cache, "--fetch-timeout", "10s"])
+        let source = GitDesiredStateSource(options: options)
+        do {
+            _ = try await source.fetch()
+            Issue.record("fetching from a closed port succeeded")
+        } catch {
+            // ReconcileLoop logs and stores exactly "\(error)".
+            #expect(!"\(error)".contains("s3cret"), "\(error)")
+            #expect("\(error)".contains("127.0.0.1:\(port)"), "\(error)")
         }
     }
 

@@ -62,7 +62,8 @@ final class InsecureTransportCLITests {
           arguments: ["http://192.0.2.1/r.git", "git://192.0.2.1/r.git", "http://user:s3cret@192.0.2.1/r.git"])
     func remoteRefused(url: String) async throws {
         let cache = scratch + "/cache-" + String(url.map { $0.isLetter || $0.isNumber ? $0 : "-" })
-        for command in [["validate"], ["plan", "--live-snapshot", RepoPaths.exampleSnapshot("aks-pets")]] {
+        // `run` refuses at startup, before its Kubernetes client or first pass.
+        for command in [["validate"], ["plan", "--live-snapshot", RepoPaths.exampleSnapshot("aks-pets")], ["run", "--namespace", "reconcile"]] {
             let started = ContinuousClock.now
             let result = await reconcile(command + ["--repo", url, "--cache-dir", cache])
             #expect(ContinuousClock.now - started < .seconds(2), "refused without trying to connect")
