@@ -34,10 +34,12 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The libgit2 return code, when a libgit2 function failed.
     public let code: Int32?
 
+    /// `context` and `message` are stored with URL credentials redacted (`CredentialRedaction`):
+    /// they name remotes, and libgit2's messages may echo a URL with its token.
     public init(kind: Kind, context: String, message: String = "", function: String? = nil, code: Int32? = nil) {
         self.kind = kind
-        self.context = context
-        self.message = message
+        self.context = CredentialRedaction.redactingURLCredentials(in: context)
+        self.message = CredentialRedaction.redactingURLCredentials(in: message)
         self.function = function
         self.code = code
     }

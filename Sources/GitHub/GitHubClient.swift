@@ -29,15 +29,21 @@ public struct GitHubRepository: Sendable, Equatable, CustomStringConvertible {
 public struct IssueComment: Sendable, Equatable {
     public var id: Int
     public var body: String
-    /// The author's login.
+    /// The author's login (`<app-slug>[bot]` for a comment posted by a GitHub App).
     public var user: String?
     public var htmlURL: String?
+    /// The author's account type: `User`, `Bot` or `Organization`.
+    public var userType: String?
+    /// The slug of the GitHub App the comment was posted through (`performed_via_github_app`).
+    public var app: String?
 
-    public init(id: Int, body: String, user: String? = nil, htmlURL: String? = nil) {
+    public init(id: Int, body: String, user: String? = nil, htmlURL: String? = nil, userType: String? = nil, app: String? = nil) {
         self.id = id
         self.body = body
         self.user = user
         self.htmlURL = htmlURL
+        self.userType = userType
+        self.app = app
     }
 }
 
@@ -142,6 +148,24 @@ public final class GitHubClient: @unchecked Sendable {
         _ = try call("DELETE", url, context: .comment(repository, id))
     }
 
+    // MARK: - Identity
+
+    /// The login of the account the token belongs to (`GET /user`), or nil for a GitHub App
+    /// installation token (GitHub Actions' `GITHUB_TOKEN` included), which GitHub answers with
+    /// 403: such a token acts as `<app-slug>[bot]` but cannot ask which app it is.
+    public func authenticatedLogin() throws -> String? {
+        let url = "\(base)/user"
+        do {
+            let (response, json) = try call("GET", url, context: .identity)
+            guard let login = json?["login"]?.string, !login.isEmpty else {
+                throw invalid(response, method: "GET", url: url, expected: "the token's account with a login")
+            }
+            return login
+        } catch let error as GitHubError where error.kind == .forbidden {
+            return nil
+        }
+    }
+
     // MARK: - Requests
 
     /// What a request was about, to explain a 403 or 404.
@@ -149,6 +173,8 @@ public final class GitHubClient: @unchecked Sendable {
         case list(GitHubRepository, Int)
         case write(GitHubRepository, Int)
         case comment(GitHubRepository, Int)
+        /// `GET /user`: who the token is.
+        case identity
     }
 
     private var headers: [(name: String, value: String)] {
@@ -250,6 +276,8 @@ public final class GitHubClient: @unchecked Sendable {
                 permission = "read access to pull requests of \(repository) (`pull-requests: read` or `issues: read`)"
             case .write(let repository, _), .comment(let repository, _):
                 permission = "`pull-requests: write` (or `issues: write`) on \(repository)"
+            case .identity:
+                permission = "to read its own account (GET /user)"
             }
             return GitHubError(kind: .forbidden, status: status, method: method, url: url, message: message,
                                hint: "the token is not allowed to do this: it needs \(permission) (a classic token needs the `repo` scope, `public_repo` for public repositories); in GitHub Actions add `permissions: pull-requests: write` to the workflow")
@@ -260,6 +288,8 @@ public final class GitHubClient: @unchecked Sendable {
                 what = "repository \(repository) or pull request #\(number) not found"
             case .comment(let repository, let id):
                 what = "comment \(id) in \(repository) not found (deleted meanwhile?)"
+            case .identity:
+                what = "GET /user not found (is --api-url a GitHub API?)"
             }
             return GitHubError(kind: .notFound, status: status, method: method, url: url, message: message,
                                hint: "\(what), or the token cannot see it: check --github, --pr and that the token has access to the repository (private repositories answer 404 to tokens without access)")
@@ -278,10 +308,17 @@ public final class GitHubClient: @unchecked Sendable {
             throw GitHubError(kind: .invalidResponse, status: 200, method: method, url: url, message: "a comment without an id",
                               hint: "is --api-url (\(base)) a GitHub API?")
         }
-        return IssueComment(id: id, body: node["body"]?.string ?? "", user: node["user"]?["login"]?.string, htmlURL: node["html_url"]?.string)
+        return IssueComment(id: id, body: node["body"]?.string ?? "", user: node["user"]?["login"]?.string, htmlURL: node["html_url"]?.string,
+                            userType: node["user"]?["type"]?.string, app: GitHubClient.appSlug(node["performed_via_github_app"]))
     }
 
     // MARK: - Wire helpers
+
+    /// The slug of a `performed_via_github_app` object: nil when absent or null, "" when it has none.
+    static func appSlug(_ node: Node?) -> String? {
+        guard let node, !node.isNull else { return nil }
+        return node["slug"]?.string ?? ""
+    }
 
     static func bodyJSON(_ body: String) -> String {
         Node.mapping([Node.Entry(key: "body", value: .string(body))]).jsonString()

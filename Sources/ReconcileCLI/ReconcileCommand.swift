@@ -16,8 +16,10 @@ public struct ReconcileCommand: AsyncParsableCommand {
     public init() {}
 
     /// Runs the command line and returns the process exit code; errors are printed, never thrown.
+    /// Every error line passes through `CredentialRedaction`: a `--repo` URL may carry a token,
+    /// and errors from any layer may quote it.
     public static func run(arguments: [String]) async -> Int32 {
-        let console = Console.current
+        let console = RedactingConsole(Console.current)
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -53,4 +55,12 @@ public struct ReconcileCommand: AsyncParsableCommand {
             return code == .validationFailure ? 1 : code.rawValue
         }
     }
+}
+
+/// The console for error reports, with URL credentials redacted (see `run(arguments:)`).
+private struct RedactingConsole {
+    let base: Console
+    init(_ base: Console) { self.base = base }
+    func out(_ text: String) { base.out(CredentialRedaction.redactingURLCredentials(in: text)) }
+    func err(_ text: String) { base.err(CredentialRedaction.redactingURLCredentials(in: text)) }
 }

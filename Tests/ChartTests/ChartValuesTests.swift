@@ -28,6 +28,7 @@ struct ChartValuesTests {
         #expect(values[path: ["service", "port"]]?.int == 8080)
         #expect(values["statusConfigMap"]?.string == "reconcile-status")
         #expect(values["instance"]?.string == "", "the release name")
+        #expect(values["allowInsecureTransport"]?.bool == false, "cleartext remotes off the machine are refused by default")
         #expect(values[path: ["scope", "namespaces"]]?.sequence?.isEmpty == true)
         #expect(values[path: ["scope", "clusterScoped"]]?.string == "auto")
         #expect(values[path: ["resources", "requests"]]?.isMapping == true)

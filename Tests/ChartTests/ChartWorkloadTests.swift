@@ -88,6 +88,16 @@ struct ChartWorkloadTests {
         }
     }
 
+    /// `allowInsecureTransport` is the only way to the flag, and it is passed only when true.
+    @Test func allowInsecureTransportMapsToTheFlag() throws {
+        let args = try #require(try Self.container()["args"]?.sequence).map { $0.string ?? "" }
+        #expect(args.filter { $0 == "--allow-insecure-transport" }.count == 1)
+        let deployment = try ChartFiles.text("templates/deployment.yaml")
+        #expect(deployment.contains("{{- if .Values.allowInsecureTransport }}\n            - --allow-insecure-transport\n            {{- end }}"))
+        let schema = try ChartFiles.json("values.schema.json")
+        #expect(schema[path: ["properties", "allowInsecureTransport", "type"]]?.string == "boolean")
+    }
+
     @Test func volumesBackTheFlags() throws {
         let container = try Self.container()
         let pod = try Self.podSpec()

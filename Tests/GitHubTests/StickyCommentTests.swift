@@ -40,8 +40,8 @@ struct StickyCommentTests {
         let second = PlanMarkdown.render(objects: 5, diffLines: 2, revision: "2222222")
         let outcomes = try github.sync(second)
         let requests = try github.stub.requests()
-        #expect(requests.map(\.line) == ["GET \(github.listPath)", "PATCH \(github.commentPath(1000))"])
-        #expect(requests[1].commentBody == second)
+        #expect(requests.map(\.line) == ["GET \(github.listPath)", "GET \(github.userPath)", "PATCH \(github.commentPath(1000))"])
+        #expect(requests[2].commentBody == second)
         #expect(outcomes.map(\.description) == ["updated comment 1000"])
         let stored = try github.stub.comments()
         #expect(stored.map(\.id) == [1000])
@@ -83,9 +83,9 @@ struct StickyCommentTests {
         let small = PlanMarkdown.render(objects: 2, diffLines: 3, revision: "9999999")
         let shrink = try github.sync(small)
         let after = try github.stub.requests()
-        #expect(after.map(\.line) == ["GET \(github.listPath)", "PATCH \(github.commentPath(1000))"]
+        #expect(after.map(\.line) == ["GET \(github.listPath)", "GET \(github.userPath)", "PATCH \(github.commentPath(1000))"]
             + (1..<parts.count).map { "DELETE \(github.commentPath(1000 + $0))" })
-        #expect(after[1].commentBody == small)
+        #expect(after[2].commentBody == small)
         #expect(shrink.map(\.description) == ["updated comment 1000"] + (1..<parts.count).map { "deleted comment \(1000 + $0)" })
         #expect(try github.stub.comments().map(\.id) == [1000])
         #expect(try github.stub.comments().first?.body == small)
@@ -107,7 +107,7 @@ struct StickyCommentTests {
         let markdown = PlanMarkdown.render(objects: 1, diffLines: 2)
         let outcomes = try github.sync(markdown)
         let requests = try github.stub.requests()
-        #expect(requests.map(\.line) == ["GET \(github.listPath)", "PATCH \(github.commentPath(10))"])
+        #expect(requests.map(\.line) == ["GET \(github.listPath)", "GET \(github.userPath)", "PATCH \(github.commentPath(10))"])
         #expect(outcomes.map(\.description) == ["updated comment 10"])
         let stored = try github.stub.comments()
         #expect(stored.filter { $0.id != 10 } == others + [.init(id: 11, body: "thanks!", user: "alice")])
@@ -135,6 +135,7 @@ struct StickyCommentTests {
         #expect(requests.map(\.line) == [
             "GET \(github.listPath)",
             "GET \(github.prefix)/repositories/4242/issues/7/comments?per_page=100&page=2",
+            "GET \(github.userPath)",
             "PATCH \(github.commentPath(120))",
         ])
         #expect(outcomes.map(\.description) == ["updated comment 120"])
@@ -256,7 +257,7 @@ struct StickyCommentTests {
         try github.stub.reset(comments: [.init(id: 10, body: "<!-- reconcile-plan instance=mesh -->\nold\n")],
                               failures: [.init(method: "PATCH", status: 404, message: "Not Found")])
         let outcomes = try github.sync(PlanMarkdown.render(objects: 1, diffLines: 2))
-        #expect(try github.stub.requests().map(\.line) == ["GET \(github.listPath)", "PATCH \(github.commentPath(10))", "POST \(github.createPath)"])
+        #expect(try github.stub.requests().map(\.line) == ["GET \(github.listPath)", "GET \(github.userPath)", "PATCH \(github.commentPath(10))", "POST \(github.createPath)"])
         #expect(outcomes.map(\.description) == ["created comment 1000"])
     }
 
@@ -300,18 +301,18 @@ struct StickyCommentUnitTests {
 
     @Test func actionsReuseOldCommentsInPostingOrder() {
         let existing = [
-            IssueComment(id: 30, body: "<!-- reconcile-plan instance=mesh part=2/3 -->\n"),
-            IssueComment(id: 5, body: "unrelated"),
-            IssueComment(id: 20, body: "<!-- reconcile-plan instance=mesh part=1/3 -->\n"),
-            IssueComment(id: 40, body: "<!-- reconcile-plan instance=mesh part=3/3 -->\n"),
+            IssueComment(id: 30, body: "<!-- reconcile-plan instance=mesh part=2/3 -->\n", user: "bot[bot]", userType: "Bot"),
+            IssueComment(id: 5, body: "unrelated", user: "bot[bot]", userType: "Bot"),
+            IssueComment(id: 20, body: "<!-- reconcile-plan instance=mesh part=1/3 -->\n", user: "bot[bot]", userType: "Bot"),
+            IssueComment(id: 40, body: "<!-- reconcile-plan instance=mesh part=3/3 -->\n", user: "bot[bot]", userType: "Bot"),
         ]
-        #expect(sticky.actions(existing: existing, parts: ["a", "b"]) == [
+        #expect(sticky.actions(existing: existing, parts: ["a", "b"], author: .anyAppBot) == [
             .update(id: 20, part: 1, body: "a"), .update(id: 30, part: 2, body: "b"), .delete(id: 40),
         ])
-        #expect(sticky.actions(existing: existing, parts: ["a", "b", "c", "d"]) == [
+        #expect(sticky.actions(existing: existing, parts: ["a", "b", "c", "d"], author: .anyAppBot) == [
             .update(id: 20, part: 1, body: "a"), .update(id: 30, part: 2, body: "b"), .update(id: 40, part: 3, body: "c"), .create(part: 4, body: "d"),
         ])
-        #expect(sticky.actions(existing: [], parts: ["a"]) == [.create(part: 1, body: "a")])
+        #expect(sticky.actions(existing: [], parts: ["a"], author: .anyAppBot) == [.create(part: 1, body: "a")])
     }
 
     @Test func nextLinkFromGitHubsLinkHeader() {

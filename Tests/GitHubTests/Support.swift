@@ -82,11 +82,12 @@ struct StubbedGitHub {
     }
 
     var listPath: String { "\(prefix)/repos/acme/mesh-config/issues/7/comments?per_page=100" }
+    var userPath: String { "\(prefix)/user" }
     var createPath: String { "\(prefix)/repos/acme/mesh-config/issues/7/comments" }
     func commentPath(_ id: Int) -> String { "\(prefix)/repos/acme/mesh-config/issues/comments/\(id)" }
 
-    func sync(_ markdown: String, instance: String = "mesh") throws -> [StickyComment.Outcome] {
+    func sync(_ markdown: String, instance: String = "mesh", author: CommentAuthor? = nil) throws -> [StickyComment.Outcome] {
         let parts = CommentSplitter().split(markdown, instance: instance)
-        return try StickyComment(instance: instance).sync(parts: parts, client: client, repository: repository, pullRequest: 7)
+        return try StickyComment(instance: instance).sync(parts: parts, client: client, repository: repository, pullRequest: 7, author: author)
     }
 }

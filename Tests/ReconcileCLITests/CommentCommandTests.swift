@@ -60,6 +60,7 @@ final class CommentCommandTests {
         #expect(second.code == 0, "\(second)")
         #expect(second.stdout == "updated comment 1000\n")
         #expect(try stub.requests().map(\.line) == ["GET /api/v3/repos/acme/mesh-config/issues/7/comments?per_page=100",
+                                                    "GET /api/v3/user",
                                                     "PATCH /api/v3/repos/acme/mesh-config/issues/comments/1000"])
     }
 
@@ -151,7 +152,30 @@ final class CommentCommandTests {
         let emptyToken = await comment(plan, tokenFile: try write("empty-token", "\n"))
         #expect(emptyToken.code == 1)
         #expect(emptyToken.stderr.contains("token file"), "\(emptyToken)")
+        let badAuthor = await comment(plan, ["--comment-author", "not a login"])
+        #expect(badAuthor.code == 1)
+        #expect(badAuthor.stderr.contains("--comment-author must be a GitHub login"), "\(badAuthor)")
         #expect(try stub.requests().isEmpty)
+    }
+
+    @Test("a marker comment by someone else is left alone with a warning; --comment-author pins the login")
+    func foreignMarkerComment() async throws {
+        let planted = GitHubStub.Comment(id: 5, body: "<!-- reconcile-plan instance=mesh -->\nplanted\n", user: "mallory")
+        try stub.reset(comments: [planted], login: "reconcile-ci")
+        let plan = try write("plan.md", "<!-- reconcile-plan instance=mesh -->\nnew plan\n")
+        let result = await comment(plan)
+        #expect(result.code == 0, "\(result)")
+        #expect(result.stdout == "created comment 1000\n")
+        #expect(result.stderr.hasPrefix("warning: ignored comment 5: "), "\(result)")
+        #expect(result.stderr.contains("by mallory"), "\(result)")
+        #expect(try stub.comments().first == planted)
+
+        // Pinned to mallory (say, a bot account whose token cannot read /user): hers is ours.
+        try stub.reset(comments: [planted], login: "reconcile-ci")
+        let pinned = await comment(plan, ["--comment-author", "mallory"])
+        #expect(pinned.code == 0, "\(pinned)")
+        #expect(pinned.stdout == "updated comment 5\n")
+        #expect(try stub.requests().map(\.line).contains("GET /api/v3/user") == false)
     }
 
     @Test("the token comes from GITHUB_TOKEN without --token-file")

@@ -36,7 +36,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let console = Console.current
-        let client = try kubeOptions.client()
+        let client = try kubeOptions.client(allowInsecureTransport: repoOptions.allowInsecureTransport)
         var plan: Plan
         if let planFile {
             plan = try PlanFile.decode(try readFile(planFile), file: planFile)

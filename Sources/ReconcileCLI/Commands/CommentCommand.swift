@@ -13,8 +13,12 @@ struct CommentCommand: AsyncParsableCommand {
         discussion: """
         Reads a plan rendered with `reconcile plan --format markdown` and keeps it as one comment on \
         the pull request (several when it exceeds GitHub's 65,536-character limit). The earlier \
-        comment of the same instance is found by its hidden marker and updated; comments by others \
-        are never touched.
+        comment of the same instance is found by its hidden marker and updated, but only when the \
+        token's own account wrote it: anyone can post the marker, and such comments by others are \
+        never touched (a new comment is posted instead, with a warning). The token's account comes \
+        from GET /user; an installation token (GitHub Actions' GITHUB_TOKEN, a GitHub App) cannot \
+        read it, and then any GitHub App bot's comment counts as its own; --comment-author pins \
+        the login (such as my-app[bot]).
 
         The token comes from --token-file or GITHUB_TOKEN and needs `pull-requests: write` (or \
         `issues: write`). The API URL comes from --api-url, else GITHUB_API_URL (set by GitHub \
@@ -36,6 +40,9 @@ struct CommentCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Read the token from this file instead of GITHUB_TOKEN.", valueName: "file"))
     var tokenFile: String?
 
+    @Option(help: ArgumentHelp("Only edit comments by this login (default: the token's account from GET /user, or any GitHub App bot for an installation token).", valueName: "login"))
+    var commentAuthor: String?
+
     @Option(help: ArgumentHelp("GitHub API base URL, e.g. https://ghe.example.com/api/v3 for GitHub Enterprise Server.", valueName: "url"))
     var apiURL: String?
 
@@ -46,6 +53,9 @@ struct CommentCommand: AsyncParsableCommand {
         if pullRequest < 1 { throw ValidationError("--pr must be a pull request number, got \(pullRequest)") }
         if let instance, !CommentCommand.isValidInstance(instance) {
             throw ValidationError("--instance must be letters, digits, '-', '_' or '.', got \(instance)")
+        }
+        if let commentAuthor, !CommentCommand.isValidLogin(commentAuthor) {
+            throw ValidationError("--comment-author must be a GitHub login (letters, digits and '-', optionally ending in [bot]), got \(commentAuthor)")
         }
         if let apiURL, !(apiURL.hasPrefix("https://") || apiURL.hasPrefix("http://")) {
             throw ValidationError("--api-url must be an http(s) URL such as https://ghe.example.com/api/v3, got \(apiURL)")
@@ -70,10 +80,15 @@ struct CommentCommand: AsyncParsableCommand {
 
         let parts = CommentSplitter().split(body, instance: name)
         let client = GitHubClient(configuration: GitHubClient.Configuration(apiURL: api, token: token))
-        let repo = GitHubRepository(repository)!
+        guard let repo = GitHubRepository(repository) else { throw UserError("--github must be owner/name, got \(repository)") }
         do {
-            try StickyComment(instance: name).sync(parts: parts, client: client, repository: repo, pullRequest: pullRequest) { outcome in
-                console.out("\(outcome)\n")
+            try StickyComment(instance: name).sync(parts: parts, client: client, repository: repo, pullRequest: pullRequest,
+                                                   author: commentAuthor.map(CommentAuthor.login)) { outcome in
+                if outcome.verb == .ignored {
+                    console.err("warning: \(outcome)\n")
+                } else {
+                    console.out("\(outcome)\n")
+                }
             }
         } catch let error as GitHubError {
             throw UserError(error.description)
@@ -114,6 +129,13 @@ struct CommentCommand: AsyncParsableCommand {
             throw UserError("the GitHub token contains spaces or line breaks; \(tokenFile.map { "check \($0)" } ?? "check GITHUB_TOKEN")")
         }
         return token
+    }
+
+    /// A GitHub login: letters, digits and single hyphens, with `[bot]` for an app's account.
+    static func isValidLogin(_ login: String) -> Bool {
+        let name = login.hasSuffix("[bot]") ? login.dropLast("[bot]".count) : Substring(login)
+        return !name.isEmpty && name.count <= 39 && !name.hasPrefix("-")
+            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
     }
 
     static func isValidInstance(_ name: String) -> Bool {

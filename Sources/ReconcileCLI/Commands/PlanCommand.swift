@@ -44,7 +44,7 @@ struct PlanCommand: AsyncParsableCommand {
         var plan: Plan
         if base == nil && liveSnapshot == nil {
             let client: any ClusterAPI
-            do { client = try kubeOptions.client() } catch {
+            do { client = try kubeOptions.client(allowInsecureTransport: repoOptions.allowInsecureTransport) } catch {
                 // The repository's own errors come first.
                 _ = try repoOptions.render(try repository.revision(repoOptions.ref), repository: repository, warn: false)
                 throw error

@@ -35,6 +35,9 @@ struct RepoOptions: ParsableArguments {
     @Option(help: "Abort a git fetch that runs longer than this (90s, 5m, 1h).")
     var fetchTimeout: String = "5m"
 
+    @Flag(help: "Allow http:// and git:// remotes and an http:// Kubernetes API server on non-loopback hosts (unencrypted: the repository, tokens and objects can be read or changed on the way).")
+    var allowInsecureTransport = false
+
     @OptionGroup(title: "Scope (set by the operator, never by the repository)")
     var scopeOptions: ScopeOptions
 
@@ -55,8 +58,18 @@ struct RepoOptions: ParsableArguments {
         return credentials
     }
 
+    /// Opens (for a URL: clones or fetches) the repository; a cleartext remote is refused before
+    /// any connection unless `--allow-insecure-transport` is set.
     func openRepository() throws -> ConfigRepository {
-        try ConfigRepository(location: repo, subdirectory: path, cacheDirectory: cacheDir, credentials: credentials())
+        try checkTransport()
+        return try ConfigRepository(location: repo, subdirectory: path, cacheDirectory: cacheDir, credentials: credentials())
+    }
+
+    /// Throws the refusal of a cleartext `--repo` URL without `--allow-insecure-transport`.
+    func checkTransport() throws {
+        if ConfigRepository.looksLikeURL(repo), let refusal = InsecureTransport.refusal(gitRemote: repo, allowed: allowInsecureTransport) {
+            throw refusal
+        }
     }
 
     func labelSelector() throws -> LabelSelector? {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Git
 import Kube
 import Logging
 import ReconcileController
@@ -97,11 +98,12 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let controller = try makeController()
-        controller.logger.info("reconcile run: \(repoOptions.repo) every \(interval), leader election on Lease \(controller.options.namespace)/\(leaseName) as \(controller.options.identity)")
+        controller.logger.info("reconcile run: \(CredentialRedaction.redactingURLCredentials(in: repoOptions.repo)) every \(interval), leader election on Lease \(controller.options.namespace)/\(leaseName) as \(controller.options.identity)")
         try await controller.run()
     }
 
     func makeController() throws -> Controller {
+        try repoOptions.checkTransport()  // at startup, not at the first pass
         let environment = ProcessInfo.processInfo.environment
         let logger = Self.logger(format: logFormat)
         var secret: [UInt8]?
@@ -125,7 +127,7 @@ struct RunCommand: AsyncParsableCommand {
             leaderTiming: leaderTiming,
             rolloutPollInterval: rolloutPollInterval, minimumGap: Self.parseDuration(minPassGap)!, stallIntervals: stallIntervals,
             retryBackoff: Self.parseDuration(retryBackoff)!)
-        return Controller(options: options, cluster: try kubeOptions.client(), source: GitDesiredStateSource(options: repoOptions, ownNamespace: options.namespace), logger: logger)
+        return Controller(options: options, cluster: try kubeOptions.client(allowInsecureTransport: repoOptions.allowInsecureTransport), source: GitDesiredStateSource(options: repoOptions, ownNamespace: options.namespace), logger: logger)
     }
 
     var leaderTiming: LeaderElector.Timing {

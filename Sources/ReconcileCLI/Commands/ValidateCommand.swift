@@ -33,7 +33,7 @@ struct ValidateCommand: AsyncParsableCommand {
         let objects = desired.objects.count
         let bundles = Set(desired.objects.map(\.bundle)).count
         let namespaces = desired.namespaceInjection.count
-        let summary = "\(repository.location) (\(revision.label)): \(objects) object\(objects == 1 ? "" : "s") in \(bundles) bundle\(bundles == 1 ? "" : "s"), \(namespaces) namespace\(namespaces == 1 ? "" : "s") with injection settings"
+        let summary = "\(repository.displayName) (\(revision.label)): \(objects) object\(objects == 1 ? "" : "s") in \(bundles) bundle\(bundles == 1 ? "" : "s"), \(namespaces) namespace\(namespaces == 1 ? "" : "s") with injection settings"
         guard blocking.isEmpty else {
             let codes = Set(blocking.map(\.code)).sorted().joined(separator: ",")
             throw UserError("\(summary): \(blocking.count) error finding(s) (\(codes))")

@@ -15,6 +15,8 @@ final class ConfigRepository {
     }
 
     let location: String
+    /// `location` with any credentials in a URL replaced by `***`: the name used in output.
+    let displayName: String
     /// The git repository, nil for a plain directory.
     let git: GitRepository?
     /// Repo-relative directory the config lives in ("" for the root).
@@ -34,6 +36,7 @@ final class ConfigRepository {
 
     init(location: String, subdirectory: String?, cacheDirectory: String?, credentials: GitCredentials) throws {
         self.location = location
+        self.displayName = CredentialRedaction.redactingURLCredentials(in: location)
         self.credentials = credentials
         if ConfigRepository.looksLikeURL(location) {
             let cache = cacheDirectory ?? ConfigRepository.defaultCacheDirectory()
@@ -48,7 +51,7 @@ final class ConfigRepository {
         isRemote = false
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: location, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw UserError("config repository \(location) does not exist or is not a directory")
+            throw UserError("config repository \(displayName) does not exist or is not a directory")
         }
         let absolute = URL(fileURLWithPath: location).standardizedFileURL.resolvingSymlinksInPath().path
         let repository = try? GitRepository.open(path: absolute)
@@ -73,7 +76,7 @@ final class ConfigRepository {
     /// The files at `ref`; nil means the working tree for a local repository and HEAD for a URL.
     func revision(_ ref: String?) throws -> Revision {
         guard let git else {
-            if let ref { throw UserError("\(location) is not a git repository, so --ref/--base \(ref) cannot be resolved") }
+            if let ref { throw UserError("\(displayName) is not a git repository, so --ref/--base \(ref) cannot be resolved") }
             let files = try DirectoryReader.files(at: location, include: SourceFile.isCandidate, limits: readLimits)
             return Revision(files: files.map { SourceFile(path: $0.path, bytes: $0.bytes) }, label: "working tree", commit: nil)
         }
