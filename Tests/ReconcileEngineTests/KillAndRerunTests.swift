@@ -39,8 +39,8 @@ import Glibc
         harness.server.inject(Fault(method: "PATCH", pathContains: "/virtualservices/ratings", times: 1, action: .delay(5)))
         let out = harness.directory + "/apply.out"
         let err = harness.directory + "/apply.err"
-        FileManager.default.createFile(atPath: out, contents: nil)
-        FileManager.default.createFile(atPath: err, contents: nil)
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["apply", "--auto-approve", "--repo", repo, "--kubeconfig", harness.kubeconfigPath, "--color", "never"]

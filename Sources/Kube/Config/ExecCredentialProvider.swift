@@ -185,7 +185,10 @@ actor ExecCredentialProvider {
         let deadline = DispatchTime.now() + config.timeout
         if exited.wait(timeout: deadline) == .timedOut {
             killPlugin(process.processIdentifier)
-            exited.wait()
+            // SIGKILL cannot be caught; Foundation reaps the process and calls the termination
+            // handler from its own monitor, which other processes' handlers can hold up (seen at
+            // 30 s under the parallel test suite): wait briefly, never unboundedly.
+            _ = exited.wait(timeout: .now() + 2)
             if !interactive { _ = errorDone.wait(timeout: .now() + 1) }
             throw ExecPluginError(command: config.command,
                                   message: "did not finish within \(formatSeconds(config.timeout)) and was killed" + stderrSuffix(errorData.current))
