@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The plan benchmark of issue 4: builds `reconcile` and `reconcile-bench` in release mode and runs
-# the benchmark (docs/benchmarks.md).
+# the benchmark (docs/benchmarks.md). `scripts/benchmark.sh apply [options]` runs the apply
+# benchmark of issue 18 instead (docs/benchmarks.md, "Apply"): defaults 2,000 objects in 50
+# namespaces, 100 changed, floors at --concurrency 1,4,8,16, --skip-kubectl to leave kubectl out.
 #
 #   scripts/benchmark.sh [--objects N] [--namespaces M] [--repeat R] [--changed C]
 #                        [--kubectl PATH] [--kubectl-repeat K] [--skip-kubectl-diff] [--keep]
@@ -23,6 +25,10 @@ swift build "${flags[@]}" --product reconcile >&2
 swift build "${flags[@]}" --product reconcile-bench >&2
 bin="$(swift build "${flags[@]}" --show-bin-path)"
 
-# As the image runs it (Dockerfile): glibc's heap grows 64 MiB at a time.
-export GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.top_pad=67108864}"
+# As the image runs it (Dockerfile): glibc's heap grows 64 MiB at a time, two malloc arenas.
+export GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.top_pad=67108864:glibc.malloc.arena_max=2}"
+if [ "${1:-}" = apply ]; then
+  shift
+  exec "$bin/reconcile-bench" apply --reconcile "$bin/reconcile" "$@"
+fi
 exec "$bin/reconcile-bench" --reconcile "$bin/reconcile" "$@"

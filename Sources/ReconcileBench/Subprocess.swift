@@ -21,6 +21,13 @@ struct ProcessRun {
     var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 }
 
+/// Runs measured commands through a launcher: this executable in `launch` mode, started before
+/// it allocates anything, spawns the command and reports `wait4`'s rusage of it. Measured
+/// directly, a command's peak RSS would be wrong: Linux charges `ru_maxrss` at exec with the
+/// high-water mark of the memory the process ran in before (`exec_mmap`), and posix_spawn's child
+/// runs in the benchmark's own memory until it execs — the test API server and every object it
+/// holds, ~200 MiB at 10,000 objects, which every earlier "peak RSS" figure reported instead of
+/// the command's own. The launcher's own few MiB are the floor of what can be reported.
 enum Subprocess {
     static func now() -> Double {
         var ts = timespec()
@@ -32,16 +39,53 @@ enum Subprocess {
     static func run(_ executable: String, _ arguments: [String], outputPrefix: String, environment: [String: String]? = nil) throws -> ProcessRun {
         let stdoutPath = outputPrefix + ".stdout"
         let stderrPath = outputPrefix + ".stderr"
+        let reportPath = outputPrefix + ".rusage"
+        try? FileManager.default.removeItem(atPath: reportPath)
+        let launcher = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let launched = try spawnAndWait(launcher, ["launch", reportPath, executable] + arguments, stdout: stdoutPath, stderr: stderrPath,
+                                        environment: environment ?? ProcessInfo.processInfo.environment)
+        guard launched.code == 0, let report = try? String(contentsOfFile: reportPath, encoding: .utf8) else {
+            throw BenchError("the launcher for \(executable) failed (exit \(launched.code), signal \(launched.signal)): \(stderrPath)")
+        }
+        let fields = report.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard fields.count == 6 else { throw BenchError("the launcher for \(executable) wrote \(report)") }
+        return ProcessRun(exitCode: Int32(fields[0]), signal: Int32(fields[1]), wall: fields[2], userCPU: fields[3], systemCPU: fields[4],
+                          maxRSS: Int(fields[5]) * 1024, stdoutPath: stdoutPath, stderrPath: stderrPath)
+    }
+
+    /// `reconcile-bench launch REPORT EXECUTABLE ARGS...`: runs the command with this process's
+    /// standard streams and environment and writes "exit signal wall user system maxrss_kb".
+    static func launch(_ arguments: [String]) -> Never {
+        guard arguments.count >= 2 else { exit(64) }
+        do {
+            let run = try spawnAndWait(arguments[1], Array(arguments.dropFirst(2)), stdout: nil, stderr: nil,
+                                       environment: ProcessInfo.processInfo.environment)
+            let report = "\(run.code) \(run.signal) \(run.wall) \(run.user) \(run.system) \(run.maxRSSKilobytes)\n"
+            try report.write(toFile: arguments[0], atomically: true, encoding: .utf8)
+            exit(0)
+        } catch {
+            FileHandle.standardError.write(Data("reconcile-bench launch: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    private struct Waited {
+        var code: Int32, signal: Int32, wall: Double, user: Double, system: Double, maxRSSKilobytes: Int
+    }
+
+    /// posix_spawn + wait4; stdin from /dev/null, stdout/stderr to the files given (else inherited).
+    private static func spawnAndWait(_ executable: String, _ arguments: [String], stdout: String?, stderr: String?,
+                                     environment: [String: String]) throws -> Waited {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        if let stdout { posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644) }
+        if let stderr { posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644) }
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let env = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { env.forEach { free($0) } }
 
         var pid: pid_t = 0
@@ -57,7 +101,7 @@ enum Subprocess {
         let signal = status & 0x7f
         let code = signal == 0 ? (status >> 8) & 0xff : -1
         func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return ProcessRun(exitCode: code, signal: signal, wall: wall, userCPU: seconds(usage.ru_utime), systemCPU: seconds(usage.ru_stime),
-                          maxRSS: Int(usage.ru_maxrss) * 1024, stdoutPath: stdoutPath, stderrPath: stderrPath)
+        return Waited(code: code, signal: signal, wall: wall, user: seconds(usage.ru_utime), system: seconds(usage.ru_stime),
+                      maxRSSKilobytes: Int(usage.ru_maxrss))
     }
 }

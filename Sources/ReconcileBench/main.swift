@@ -4,6 +4,9 @@ import YAML
 
 // reconcile-bench: see docs/benchmarks.md. Run it through scripts/benchmark.sh.
 
+// First, before anything is allocated: the launcher that measured commands run under (Subprocess).
+if CommandLine.arguments.dropFirst().first == "launch" { Subprocess.launch(Array(CommandLine.arguments.dropFirst(2))) }
+
 func log(_ message: String) { FileHandle.standardError.write(Data(("» " + message + "\n").utf8)) }
 
 if CommandLine.arguments.dropFirst().first == "fetch-loop" {
