@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Controller soak (issue 16, "Done when"): `reconcile run` watching N objects that are already
-# applied (every pass a no-change plan), for a while, sampling its resident memory. Uses the
+# Controller soak (issue 16, "Done when"; issue 18): `reconcile run` watching N objects that are
+# already applied (every pass a no-change plan, fetched from a file:// git URL), for a while,
+# sampling its resident memory. Uses the
 # benchmark's generator and in-process test API server (`reconcile-bench --serve`).
 #
 #   scripts/soak.sh [--objects N] [--namespaces M] [--minutes T] [--interval 10s] [--sample S]
@@ -10,9 +11,10 @@
 # Prints one line per sample: elapsed seconds, passes so far (reconcile_runs_total), RSS in MiB.
 # With --passes K (issue 18's soak) it runs until K passes instead of T minutes, checks every
 # second, and prints `pass P: RSS` when the pass count first reaches 1, 10, 100, 1,000, ... and K,
-# then the growth from pass 10 to the last as a percentage. Each line: RSS now (1 s samples land
-# inside or between passes), RSS the controller recorded right after its last pass, bytes
-# malloc has handed out, and the highest RSS sampled since pass 1.
+# then the growth from pass 10 to the last as a percentage. Each line: the RSS the controller
+# recorded right after its last pass (between passes: what it keeps), the bytes malloc has
+# handed out then, and the lowest and highest RSS of the 1 s samples since the previous line
+# (inside passes too).
 # Release build with the Swift runtime linked statically, as the image ships it (.build-bench).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,8 +56,14 @@ server_pid=$!
 for _ in $(seq 1 600); do grep -q "serving" "$work/server.log" 2>/dev/null && break; sleep 1; done
 grep -q "serving" "$work/server.log" || { cat "$work/server.log" >&2; echo "the test API server did not start" >&2; exit 1; }
 
+# The repository as the controller meets it in a cluster: a git URL it clones and fetches every
+# pass (libgit2's remote and fetch path, and the rendering kept per commit), not a working tree.
+git -C "$work/repo" init -q -b main
+git -C "$work/repo" add -A
+git -C "$work/repo" -c user.name=soak -c user.email=soak@localhost commit -qm "soak objects"
+git clone -q --bare "$work/repo" "$work/repo.git"
 port=18080
-"$bin/reconcile" run --repo "$work/repo" --kubeconfig "$work/kubeconfig" --namespace default \
+"$bin/reconcile" run --repo "file://$work/repo.git" --ref main --cache-dir "$work/cache" --kubeconfig "$work/kubeconfig" --namespace default \
   --interval "$interval" --listen "127.0.0.1:$port" --identity soak --log-format json 2> "$work/controller.log" &
 controller_pid=$!
 rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$controller_pid/status"; }
@@ -67,25 +75,32 @@ alive() { kill -0 "$controller_pid" 2>/dev/null || { tail -20 "$work/controller.
 start=$(date +%s)
 if [ "$passes" -gt 0 ]; then
   echo "# soak: $objects objects, a pass every $interval, until $passes passes; RSS when the pass count first reaches each milestone" >&2
-  milestone=1 at10="" peak=0
+  milestone=1 after10="" max10="" low=999999 high=0
   while :; do
     sleep 1
     alive
     done_passes=$(pass_count)
-    # Highest RSS seen at a 1 s sample since pass 1 (the first pass renders; later ones reuse it).
-    [ "$done_passes" -ge 1 ] && peak=$(awk -v p="$peak" -v r="$(rss_mib)" 'BEGIN { print (r > p ? r : p) }')
+    # The RSS range of the 1 s samples since the last milestone (inside and between passes).
+    if [ "$done_passes" -ge 1 ]; then
+      now=$(rss_mib)
+      low=$(awk -v a="$low" -v b="$now" 'BEGIN { print (b < a ? b : a) }')
+      high=$(awk -v a="$high" -v b="$now" 'BEGIN { print (b > a ? b : a) }')
+    fi
     while [ "$done_passes" -ge "$milestone" ]; do
-      rss=$(rss_mib)
-      echo "pass $milestone: RSS ${rss} MiB, after the last pass $(resident_mib) MiB, heap in use $(heap_mib in_use) MiB, peak so far ${peak} MiB ($(( $(date +%s) - start )) s)"
-      [ "$milestone" = 10 ] && at10="$rss"
-      [ "$milestone" -ge "$passes" ] && break 2
+      after=$(resident_mib)
+      echo "pass $milestone: RSS after the pass ${after} MiB, heap in use $(heap_mib in_use) MiB; sampled since the last line ${low}-${high} MiB ($(( $(date +%s) - start )) s)"
+      [ "$milestone" = 10 ] && after10="$after" && max10="$high"
+      if [ "$milestone" -ge "$passes" ]; then
+        [ -n "$after10" ] && awk -v a="$after10" -v b="$after" -v c="$max10" -v d="$high" -v k="$passes" \
+          'BEGIN { printf "growth from pass 10 to pass %d: RSS after a pass %+.1f%%, highest sample %+.1f%%\n", k, (b - a) / a * 100, (d - c) / c * 100 }'
+        exit 0
+      fi
+      low=999999 high=0
       next=$((milestone * 10))
       [ "$next" -gt "$passes" ] && next="$passes"
       milestone="$next"
     done
   done
-  [ -n "$at10" ] && awk -v a="$at10" -v b="$rss" -v k="$passes" 'BEGIN { printf "growth from pass 10 to pass %d: %+.1f%%\n", k, (b - a) / a * 100 }'
-  exit 0
 fi
 echo "# soak: $objects objects, a pass every $interval, $minutes min; columns: seconds passes rss_mib" >&2
 end=$((start + minutes * 60))

@@ -170,7 +170,8 @@ public final class ReconcileLoop: Service, Sendable {
             let (label, desired) = try await source.render(commit: commit)
             logger[metadataKey: "revision"] = "\(label)"
             report.revision = label
-            var plan = try await LivePlanner(cluster: cluster, options: settings.planOptions, dryRunCreates: false).plan(desired)
+            var plan = try await LivePlanner(cluster: cluster, options: settings.planOptions, dryRunCreates: false,
+                                       releasesLiveInBackground: false).plan(desired)
             plan.revision = label
             markProgress()
             let mode = settings.driftOverride ?? desired.config.drift
