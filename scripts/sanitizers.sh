@@ -5,7 +5,10 @@
 #      the CLI tests start is built the same way, so its runs are checked too);
 #   2. thread:  the concurrency-heavy targets, built with -sanitize=thread in .build-tsan.
 #
-#   scripts/sanitizers.sh [address|thread]...     (default: both, in that order)
+#   3. leaks:   scripts/leakcheck.sh — LeakSanitizer over `reconcile run` (ASan build of 1.): what
+#      the controller leaks must not grow with passes (issue 18; libgit2 1.5.1 leaks per lookup).
+#
+#   scripts/sanitizers.sh [address|thread|leaks]...     (default: all three, in that order)
 #
 # Each phase's whole output goes to .build-<asan|tsan>/sanitizers.log and its last lines to the
 # terminal. Exits 1 when a phase fails; the last line is `sanitizers: N passed, M failed`.
@@ -14,7 +17,7 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 phases=("$@")
-[ ${#phases[@]} -gt 0 ] || phases=(address thread)
+[ ${#phases[@]} -gt 0 ] || phases=(address thread leaks)
 
 # LeakSanitizer is off (ASan's other checks stay on): Debian's libgit2 1.5.1 leaks from its pcre2
 # path, and Swift keeps enum tags in pointers' spare bits, which makes
@@ -78,7 +81,17 @@ for phase in "${phases[@]}"; do
             "--no-parallel --filter ^(ReconcileCLITests|ReconcileEngineTests|ControllerTests)\.($asan_timed)/" \
             "--filter ^KubeTests\.($asan_alone)/" ;;
         thread) run_phase thread "$root/.build-tsan" -sanitize=thread "--no-parallel --filter $tsan_filter --skip $tsan_skip" ;;
-        *) echo "sanitizers.sh: unknown phase $phase (address, thread)" >&2; exit 2 ;;
+        leaks)
+            start=$(date +%s) log="$root/.build-asan/leakcheck.log"
+            mkdir -p "$root/.build-asan"
+            echo "» sanitizers: leaks (scripts/leakcheck.sh)" >&2
+            if "$root/scripts/leakcheck.sh" >"$log" 2>&1; then
+                passed=$((passed + 1)); summary+=("leaks: $(grep -E "^leak growth" "$log") ($(( $(date +%s) - start ))s)")
+            else
+                failed=$((failed + 1)); summary+=("leaks: FAILED after $(( $(date +%s) - start ))s, see $log")
+            fi
+            grep -E "^(libgit2|reconcile run|leak growth|leakcheck|skipped)" "$log" >&2 || true ;;
+        *) echo "sanitizers.sh: unknown phase $phase (address, thread, leaks)" >&2; exit 2 ;;
     esac
 done
 printf '  %s\n' "${summary[@]}" >&2
