@@ -3,7 +3,8 @@ import PackageDescription
 
 /// reconcile: a GitOps reconciler for the Istio / network-policy layer of Kubernetes.
 ///
-/// Layout: one C shim per library (`CYAML`, `CGit2`, `CCurl`), one Swift module that owns each
+/// Layout: one C shim per library (`CYAML`, `CGit2`, `CCurl`; `CMalloc` for glibc's allocator
+/// statistics), one Swift module that owns each
 /// library's handles (`YAML`, `Git`, `HTTP`), the pure planning core (`ReconcileCore`), the
 /// command-line layer that wires I/O to the core (`ReconcileCLI`) and the `reconcile` executable.
 let swiftSettings: [SwiftSetting] = [
