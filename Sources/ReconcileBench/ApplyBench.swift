@@ -118,52 +118,23 @@ struct ApplyBenchmark {
 
 /// The bare floor: recorded PATCHes sent again with libcurl, `concurrency` in flight, nothing else.
 enum PatchFloor {
-    private final class Cursor: @unchecked Sendable {
-        // `lock` guards `next` and `failure`.
-        let lock = NSLock()
-        var next = 0
-        var failure: (any Error)?
-    }
-
     /// Sends every request; returns the wall time. Fails on any response other than 200/201.
     static func replay(_ requests: [RecordedRequest], server: TestAPIServer, token: String, concurrency: Int) throws -> Double {
         var configuration = HTTPClient.Configuration()
         configuration.tls = TLSConfiguration(caPEM: Array(server.caPEM.utf8))
         let base = server.url
         let urls = requests.map { base + $0.path + "?" + $0.query.sorted { $0.key < $1.key }.map { "\($0.key)=\(encode($0.value))" }.joined(separator: "&") }
-        let cursor = Cursor()
-        let group = DispatchGroup()
         let start = Subprocess.now()
-        for _ in 0..<max(1, min(concurrency, requests.count)) {
-            group.enter()
-            Thread.detachNewThread { [configuration] in
-                defer { group.leave() }
-                let client = HTTPClient(configuration: configuration)
-                while true {
-                    let index: Int? = cursor.lock.withLock {
-                        guard cursor.next < requests.count, cursor.failure == nil else { return nil }
-                        cursor.next += 1
-                        return cursor.next - 1
-                    }
-                    guard let index else { return }
-                    let recorded = requests[index]
-                    do {
-                        let response = try client.send(HTTPRequest(method: "PATCH", url: urls[index], headers: [
-                            ("Authorization", "Bearer \(token)"), ("Accept", "application/json"),
-                            ("Content-Type", recorded.contentType ?? "application/apply-patch+yaml"),
-                        ], body: recorded.body))
-                        guard response.status == 200 || response.status == 201 else {
-                            throw BenchError("PATCH \(recorded.path): HTTP \(response.status): \(String(decoding: response.body.prefix(300), as: UTF8.self))")
-                        }
-                    } catch {
-                        cursor.lock.withLock { cursor.failure = error }
-                        return
-                    }
-                }
+        try ThreadPool.run(count: requests.count, concurrency: concurrency, configuration: configuration) { client, index in
+            let recorded = requests[index]
+            let response = try client.send(HTTPRequest(method: "PATCH", url: urls[index], headers: [
+                ("Authorization", "Bearer \(token)"), ("Accept", "application/json"),
+                ("Content-Type", recorded.contentType ?? "application/apply-patch+yaml"),
+            ], body: recorded.body))
+            guard response.status == 200 || response.status == 201 else {
+                throw BenchError("PATCH \(recorded.path): HTTP \(response.status): \(String(decoding: response.body.prefix(300), as: UTF8.self))")
             }
         }
-        group.wait()
-        if let failure = cursor.failure { throw failure }
         return Subprocess.now() - start
     }
 

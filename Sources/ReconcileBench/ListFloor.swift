@@ -69,13 +69,12 @@ enum ListFloor {
     }
 
     /// Shared between the fetching threads, under its lock.
+    /// What the LISTs fetched; `lock` guards the counts.
     private final class Progress: @unchecked Sendable {
         let lock = NSLock()
-        var next = 0
         var pages = 0
         var bytes = 0
         var maxPages = 0
-        var failure: (any Error)?
     }
 
     /// All pages of every query over HTTPS, `concurrency` queries at a time.
@@ -84,45 +83,25 @@ enum ListFloor {
         configuration.tls = TLSConfiguration(caPEM: Array(server.caPEM.utf8))
         let base = server.url
         let progress = Progress()
-        let group = DispatchGroup()
         let start = Subprocess.now()
-        for _ in 0..<min(concurrency, max(1, queries.count)) {
-            group.enter()
-            Thread.detachNewThread { [configuration] in
-                defer { group.leave() }
-                let client = HTTPClient(configuration: configuration)
-                while true {
-                    let index: Int? = progress.lock.withLock {
-                        guard progress.next < queries.count, progress.failure == nil else { return nil }
-                        progress.next += 1
-                        return progress.next - 1
-                    }
-                    guard let index else { return }
-                    var continueToken: String?
-                    var queryPages = 0
-                    repeat {
-                        do {
-                            let response = try client.send(HTTPRequest(url: base + queries[index].url(continue: continueToken),
-                                                                       headers: [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]))
-                            guard response.status == 200 else { throw BenchError("LIST \(queries[index]): HTTP \(response.status)") }
-                            continueToken = findContinue(in: response.body)
-                            queryPages += 1
-                            progress.lock.withLock {
-                                progress.pages += 1
-                                progress.bytes += response.body.count
-                                progress.maxPages = max(progress.maxPages, queryPages)
-                            }
-                        } catch {
-                            progress.lock.withLock { progress.failure = error }
-                            return
-                        }
-                    } while continueToken != nil
+        try ThreadPool.run(count: queries.count, concurrency: concurrency, configuration: configuration) { client, index in
+            var continueToken: String?
+            var queryPages = 0
+            repeat {
+                let response = try client.send(HTTPRequest(url: base + queries[index].url(continue: continueToken),
+                                                           headers: [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]))
+                guard response.status == 200 else { throw BenchError("LIST \(queries[index]): HTTP \(response.status)") }
+                continueToken = findContinue(in: response.body)
+                queryPages += 1
+                progress.lock.withLock {
+                    progress.pages += 1
+                    progress.bytes += response.body.count
+                    progress.maxPages = max(progress.maxPages, queryPages)
                 }
-            }
+            } while continueToken != nil
         }
-        group.wait()
-        if let failure = progress.failure { throw failure }
-        return FloorRun(wall: Subprocess.now() - start, pages: progress.pages, bytes: progress.bytes, maxPages: progress.maxPages)
+        let wall = Subprocess.now() - start
+        return progress.lock.withLock { FloorRun(wall: wall, pages: progress.pages, bytes: progress.bytes, maxPages: progress.maxPages) }
     }
 
     /// All pages of every query with `kubectl get --raw`, one after the other.
