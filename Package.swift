@@ -45,17 +45,20 @@ let package = Package(
 
         // MARK: - Owners of the C libraries
         .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: swiftSettings),
+        // JSON in and out of the document tree YAML owns (`Node`), and the zero-copy tape that the
+        // live state of a plan is read through.
+        .target(name: "JSON", dependencies: ["YAML"], swiftSettings: swiftSettings),
         .target(name: "Git", dependencies: ["CGit2"], swiftSettings: swiftSettings),
         .target(name: "HTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
 
         // MARK: - Kubernetes API client (the only user of libcurl for Kubernetes)
-        .target(name: "Kube", dependencies: ["HTTP", "YAML"], swiftSettings: swiftSettings),
+        .target(name: "Kube", dependencies: ["HTTP", "YAML", "JSON"], swiftSettings: swiftSettings),
 
-        // MARK: - GitHub REST client (pull-request comments) over HTTP; JSON through YAML's Node
-        .target(name: "GitHub", dependencies: ["HTTP", "YAML"], swiftSettings: swiftSettings),
+        // MARK: - GitHub REST client (pull-request comments) over HTTP
+        .target(name: "GitHub", dependencies: ["HTTP", "YAML", "JSON"], swiftSettings: swiftSettings),
 
         // MARK: - Pure core and the CLI
-        .target(name: "ReconcileCore", dependencies: ["YAML"], swiftSettings: swiftSettings),
+        .target(name: "ReconcileCore", dependencies: ["YAML", "JSON"], swiftSettings: swiftSettings),
         // Live snapshot, dry-run, apply, restarts, events: the I/O engine around the pure core.
         .target(name: "ReconcileEngine", dependencies: ["ReconcileCore", "Kube", "YAML"], swiftSettings: swiftSettings),
         // `reconcile run`: the in-cluster controller (loop, leader election, drift, HTTP, metrics).
@@ -99,7 +102,7 @@ let package = Package(
         .target(
             name: "KubeTestServer",
             dependencies: [
-                "YAML",
+                "YAML", "JSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -115,7 +118,7 @@ let package = Package(
         .testTarget(name: "KubeTests", dependencies: ["Kube", "HTTP", "YAML"], swiftSettings: swiftSettings),
         // Run against a real cluster instead of the test server when RECONCILE_TEST_KUBECONFIG is set.
         .testTarget(name: "KubeIntegrationTests", dependencies: ["Kube", "KubeTestServer", "HTTP", "YAML"], swiftSettings: swiftSettings),
-        .testTarget(name: "ChartTests", dependencies: ["YAML", "ReconcileTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChartTests", dependencies: ["YAML", "JSON", "ReconcileTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FindingsTests", dependencies: ["ReconcileCore", "YAML"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReconcileEngineTests",
@@ -133,6 +136,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "YAML"], swiftSettings: swiftSettings),
         .testTarget(name: "GitTests", dependencies: ["Git", "ReconcileTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "ReconcileTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
@@ -142,13 +146,14 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconcileCoreTests",
-            dependencies: ["ReconcileCore", "YAML"],
+            dependencies: ["ReconcileCore", "YAML", "JSON"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ReconcileCLITests",
             dependencies: ["ReconcileCLI", "ReconcileCore", "Git", "YAML", "ReconcileTestSupport"],
+            exclude: ["Golden"],  // read from the source tree by GoldenPlanTests, so they can be regenerated
             resources: [.copy("BadInput")],
             swiftSettings: swiftSettings
         ),
@@ -162,7 +167,7 @@ let package = Package(
 // libFuzzer (`LLVMFuzzerRunDriver`, declared by CFuzzDriver). Never part of the `reconcile` product.
 let fuzzHarnesses: [(product: String, target: String, path: String, dependencies: [Target.Dependency])] = [
     ("fuzz-yaml", "FuzzYAML", "Fuzz/yaml", ["YAML", "ReconcileCore"]),
-    ("fuzz-json", "FuzzJSON", "Fuzz/json", ["YAML"]),
+    ("fuzz-json", "FuzzJSON", "Fuzz/json", ["JSON", "YAML"]),
     ("fuzz-policy", "FuzzPolicy", "Fuzz/policy", ["ReconcileCore", "YAML"]),
     ("fuzz-kubeconfig", "FuzzKubeConfig", "Fuzz/kubeconfig", ["Kube"]),
     ("fuzz-watch-lines", "FuzzWatchLines", "Fuzz/watch-lines", ["Kube"]),
