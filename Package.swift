@@ -57,15 +57,18 @@ let package = Package(
         // MARK: - GitHub REST client (pull-request comments) over HTTP
         .target(name: "GitHub", dependencies: ["HTTP", "YAML", "JSON"], swiftSettings: swiftSettings),
 
-        // MARK: - Pure core and the CLI
+        // MARK: - Pure core, the desired-state source, the engine, the controller and the CLI
         .target(name: "ReconcileCore", dependencies: ["YAML", "JSON"], swiftSettings: swiftSettings),
+        // The config repository (a directory or a git URL through libgit2) → the files of a
+        // revision → the rendered desired state; used by the CLI and the controller alike.
+        .target(name: "ReconcileSource", dependencies: ["ReconcileCore", "Git"], swiftSettings: swiftSettings),
         // Live snapshot, dry-run, apply, restarts, events: the I/O engine around the pure core.
         .target(name: "ReconcileEngine", dependencies: ["ReconcileCore", "Kube", "YAML"], swiftSettings: swiftSettings),
         // `reconcile run`: the in-cluster controller (loop, leader election, drift, HTTP, metrics).
         .target(
             name: "ReconcileController",
             dependencies: [
-                "ReconcileCore", "ReconcileEngine", "Kube", "YAML", "Git", "CMalloc",
+                "ReconcileCore", "ReconcileEngine", "ReconcileSource", "Kube", "YAML", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -81,7 +84,8 @@ let package = Package(
         .target(
             name: "ReconcileCLI",
             dependencies: [
-                "ReconcileCore", "ReconcileEngine", "ReconcileController", "Kube", "YAML", "Git", "HTTP", "GitHub",
+                "ReconcileCore", "ReconcileEngine", "ReconcileSource", "ReconcileController", "Kube", "YAML", "Git", "HTTP",
+                "GitHub",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -128,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "ControllerTests",
             dependencies: [
-                "ReconcileController", "ReconcileCLI", "ReconcileEngine", "KubeTestServer", "ReconcileTestSupport",
+                "ReconcileController", "ReconcileSource", "ReconcileEngine", "KubeTestServer", "ReconcileTestSupport",
                 "Kube", "YAML", "ReconcileCore", "HTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -152,7 +156,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconcileCLITests",
-            dependencies: ["ReconcileCLI", "ReconcileCore", "Git", "YAML", "ReconcileTestSupport"],
+            dependencies: ["ReconcileCLI", "ReconcileCore", "ReconcileSource", "Git", "YAML", "ReconcileTestSupport"],
             exclude: ["Golden"],  // read from the source tree by GoldenPlanTests, so they can be regenerated
             resources: [.copy("BadInput")],
             swiftSettings: swiftSettings
