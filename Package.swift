@@ -62,13 +62,15 @@ let package = Package(
         // The config repository (a directory or a git URL through libgit2) → the files of a
         // revision → the rendered desired state; used by the CLI and the controller alike.
         .target(name: "ReconcileSource", dependencies: ["ReconcileCore", "Git"], swiftSettings: swiftSettings),
+        // Plan-time checks over the core's model: the mesh analyzers and the guardrail-policy engine.
+        .target(name: "ReconcileFindings", dependencies: ["ReconcileCore", "YAML", "JSON"], swiftSettings: swiftSettings),
         // Live snapshot, dry-run, apply, restarts, events: the I/O engine around the pure core.
-        .target(name: "ReconcileEngine", dependencies: ["ReconcileCore", "Kube", "YAML"], swiftSettings: swiftSettings),
+        .target(name: "ReconcileEngine", dependencies: ["ReconcileCore", "ReconcileFindings", "Kube", "YAML"], swiftSettings: swiftSettings),
         // `reconcile run`: the in-cluster controller (loop, leader election, drift, HTTP, metrics).
         .target(
             name: "ReconcileController",
             dependencies: [
-                "ReconcileCore", "ReconcileEngine", "ReconcileSource", "Kube", "YAML", "CMalloc",
+                "ReconcileCore", "ReconcileFindings", "ReconcileEngine", "ReconcileSource", "Kube", "YAML", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -84,7 +86,8 @@ let package = Package(
         .target(
             name: "ReconcileCLI",
             dependencies: [
-                "ReconcileCore", "ReconcileEngine", "ReconcileSource", "ReconcileController", "Kube", "YAML", "Git", "HTTP",
+                "ReconcileCore", "ReconcileFindings", "ReconcileEngine", "ReconcileSource", "ReconcileController", "Kube", "YAML",
+                "Git", "HTTP",
                 "GitHub",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -123,7 +126,7 @@ let package = Package(
         // Run against a real cluster instead of the test server when RECONCILE_TEST_KUBECONFIG is set.
         .testTarget(name: "KubeIntegrationTests", dependencies: ["Kube", "KubeTestServer", "HTTP", "YAML"], swiftSettings: swiftSettings),
         .testTarget(name: "ChartTests", dependencies: ["YAML", "JSON", "ReconcileTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "FindingsTests", dependencies: ["ReconcileCore", "YAML"], swiftSettings: swiftSettings),
+        .testTarget(name: "FindingsTests", dependencies: ["ReconcileFindings", "ReconcileCore", "YAML"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReconcileEngineTests",
             dependencies: ["ReconcileEngine", "ReconcileCLI", "ReconcileCore", "Kube", "KubeTestServer", "YAML", "Git", "ReconcileTestSupport"],
@@ -170,9 +173,9 @@ let package = Package(
 // scripts/fuzz.sh with `-sanitize=fuzzer,address -DFUZZING`, the same `main` hands control to
 // libFuzzer (`LLVMFuzzerRunDriver`, declared by CFuzzDriver). Never part of the `reconcile` product.
 let fuzzHarnesses: [(product: String, target: String, path: String, dependencies: [Target.Dependency])] = [
-    ("fuzz-yaml", "FuzzYAML", "Fuzz/yaml", ["YAML", "ReconcileCore"]),
+    ("fuzz-yaml", "FuzzYAML", "Fuzz/yaml", ["YAML", "ReconcileCore", "ReconcileFindings"]),
     ("fuzz-json", "FuzzJSON", "Fuzz/json", ["JSON", "YAML"]),
-    ("fuzz-policy", "FuzzPolicy", "Fuzz/policy", ["ReconcileCore", "YAML"]),
+    ("fuzz-policy", "FuzzPolicy", "Fuzz/policy", ["ReconcileCore", "ReconcileFindings", "YAML"]),
     ("fuzz-kubeconfig", "FuzzKubeConfig", "Fuzz/kubeconfig", ["Kube"]),
     ("fuzz-watch-lines", "FuzzWatchLines", "Fuzz/watch-lines", ["Kube"]),
 ]
