@@ -3,10 +3,13 @@ import PackageDescription
 
 /// reconcile: a GitOps reconciler for the Istio / network-policy layer of Kubernetes.
 ///
-/// Layout: one C shim per library (`CYAML`, `CGit2`, `CCurl`; `CMalloc` for glibc's allocator
-/// statistics), one Swift module that owns each
-/// library's handles (`YAML`, `Git`, `HTTP`), the pure planning core (`ReconcileCore`), the
-/// command-line layer that wires I/O to the core (`ReconcileCLI`) and the `reconcile` executable.
+/// Layout, in the order the data flows (README "Layout"): one C shim per library (`CYAML`,
+/// `CGit2`, `CCurl`; `CMalloc` for glibc's allocator statistics) → the Swift module that owns each
+/// library's handles (`YAML`, `JSON` on YAML's `Node`, `Git`, `HTTP`) → the API clients (`Kube`,
+/// `GitHub`) → the desired-state source (`ReconcileSource`: repository → rendered desired state)
+/// → the pure core (`ReconcileCore`: render, plan) and its checks (`ReconcileFindings`) → the I/O
+/// engine (`ReconcileEngine`: live state, dry-run, apply, restarts, events) → the controller
+/// (`ReconcileController`) and the commands (`ReconcileCLI`) → the `reconcile` executable.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
