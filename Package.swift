@@ -46,34 +46,39 @@ let package = Package(
         // glibc's <malloc.h> (mallinfo2, malloc_trim): the controller's memory gauges and trim.
         .systemLibrary(name: "CMalloc"),
 
+        // MARK: - The two executors and the lock box every module shares
+        // `concurrentMap` (CPU-parallel work on a pool of its own), `BlockingExecutor` (blocking C
+        // calls off Swift's cooperative pool) and `Locked` (state shared across threads).
+        .target(name: "Executors", swiftSettings: swiftSettings),
+
         // MARK: - Owners of the C libraries
         .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: swiftSettings),
         // JSON in and out of the document tree YAML owns (`Node`), and the zero-copy tape that the
         // live state of a plan is read through.
         .target(name: "JSON", dependencies: ["YAML"], swiftSettings: swiftSettings),
-        .target(name: "Git", dependencies: ["CGit2"], swiftSettings: swiftSettings),
-        .target(name: "HTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        .target(name: "Git", dependencies: ["CGit2", "Executors"], swiftSettings: swiftSettings),
+        .target(name: "HTTP", dependencies: ["CCurl", "Executors"], swiftSettings: swiftSettings),
 
         // MARK: - Kubernetes API client (the only user of libcurl for Kubernetes)
-        .target(name: "Kube", dependencies: ["HTTP", "YAML", "JSON"], swiftSettings: swiftSettings),
+        .target(name: "Kube", dependencies: ["HTTP", "YAML", "JSON", "Executors"], swiftSettings: swiftSettings),
 
         // MARK: - GitHub REST client (pull-request comments) over HTTP
         .target(name: "GitHub", dependencies: ["HTTP", "YAML", "JSON"], swiftSettings: swiftSettings),
 
         // MARK: - Pure core, the desired-state source, the engine, the controller and the CLI
-        .target(name: "ReconcileCore", dependencies: ["YAML", "JSON"], swiftSettings: swiftSettings),
+        .target(name: "ReconcileCore", dependencies: ["YAML", "JSON", "Executors"], swiftSettings: swiftSettings),
         // The config repository (a directory or a git URL through libgit2) → the files of a
         // revision → the rendered desired state; used by the CLI and the controller alike.
-        .target(name: "ReconcileSource", dependencies: ["ReconcileCore", "Git"], swiftSettings: swiftSettings),
+        .target(name: "ReconcileSource", dependencies: ["ReconcileCore", "Git", "Executors"], swiftSettings: swiftSettings),
         // Plan-time checks over the core's model: the mesh analyzers and the guardrail-policy engine.
-        .target(name: "ReconcileFindings", dependencies: ["ReconcileCore", "YAML", "JSON"], swiftSettings: swiftSettings),
+        .target(name: "ReconcileFindings", dependencies: ["ReconcileCore", "YAML", "JSON", "Executors"], swiftSettings: swiftSettings),
         // Live snapshot, dry-run, apply, restarts, events: the I/O engine around the pure core.
-        .target(name: "ReconcileEngine", dependencies: ["ReconcileCore", "ReconcileFindings", "Kube", "YAML"], swiftSettings: swiftSettings),
+        .target(name: "ReconcileEngine", dependencies: ["ReconcileCore", "ReconcileFindings", "Kube", "YAML", "Executors"], swiftSettings: swiftSettings),
         // `reconcile run`: the in-cluster controller (loop, leader election, drift, HTTP, metrics).
         .target(
             name: "ReconcileController",
             dependencies: [
-                "ReconcileCore", "ReconcileFindings", "ReconcileEngine", "ReconcileSource", "Kube", "YAML", "CMalloc",
+                "ReconcileCore", "ReconcileFindings", "ReconcileEngine", "ReconcileSource", "Kube", "YAML", "CMalloc", "Executors",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -125,9 +130,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "KubeTestServerTests", dependencies: ["KubeTestServer", "YAML", "HTTP"], swiftSettings: swiftSettings),
-        .testTarget(name: "KubeTests", dependencies: ["Kube", "HTTP", "YAML"], swiftSettings: swiftSettings),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "HTTP", "YAML", "Executors"], swiftSettings: swiftSettings),
         // Run against a real cluster instead of the test server when RECONCILE_TEST_KUBECONFIG is set.
-        .testTarget(name: "KubeIntegrationTests", dependencies: ["Kube", "KubeTestServer", "HTTP", "YAML"], swiftSettings: swiftSettings),
+        .testTarget(name: "KubeIntegrationTests", dependencies: ["Kube", "KubeTestServer", "HTTP", "YAML", "Executors"], swiftSettings: swiftSettings),
         .testTarget(name: "ChartTests", dependencies: ["YAML", "JSON", "ReconcileTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FindingsTests", dependencies: ["ReconcileFindings", "ReconcileCore", "YAML"], swiftSettings: swiftSettings),
         .testTarget(
@@ -139,7 +144,7 @@ let package = Package(
             name: "ControllerTests",
             dependencies: [
                 "ReconcileController", "ReconcileSource", "ReconcileEngine", "KubeTestServer", "ReconcileTestSupport",
-                "Kube", "YAML", "ReconcileCore", "HTTP",
+                "Kube", "YAML", "ReconcileCore", "HTTP", "Executors",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -180,7 +185,7 @@ let fuzzHarnesses: [(product: String, target: String, path: String, dependencies
     ("fuzz-json", "FuzzJSON", "Fuzz/json", ["JSON", "YAML"]),
     ("fuzz-policy", "FuzzPolicy", "Fuzz/policy", ["ReconcileCore", "ReconcileFindings", "YAML"]),
     ("fuzz-kubeconfig", "FuzzKubeConfig", "Fuzz/kubeconfig", ["Kube"]),
-    ("fuzz-watch-lines", "FuzzWatchLines", "Fuzz/watch-lines", ["Kube"]),
+    ("fuzz-watch-lines", "FuzzWatchLines", "Fuzz/watch-lines", ["Kube", "Executors"]),
 ]
 package.targets += [
     .target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"),

@@ -1,3 +1,4 @@
+import Executors
 import FuzzSupport
 @testable import Kube
 
@@ -30,7 +31,7 @@ import FuzzSupport
 
         // The session on the same input (chunks of 7 bytes), with nobody reading its events.
         let (stream, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream(bufferingPolicy: .bufferingNewest(4))
-        let session = WatchSession(continuation: continuation, lastRV: LockedValue(nil), described: "fuzz")
+        let session = WatchSession(continuation: continuation, lastRV: Locked(nil), described: "fuzz")
         var offset = 0
         var open = true
         while open && offset < bytes.count {

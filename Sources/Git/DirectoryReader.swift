@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 
 /// Reads a plain directory that is not a git repository (configs kept outside git), with the same
@@ -33,7 +34,7 @@ enum DirectoryWalker {
         var directories: [Directory] = []
         var level = [""]
         while !level.isEmpty {
-            let listings = try concurrentMap(level) { try entries(of: absolute($0, root: root)) }
+            let listings = try level.concurrentMap(throwing: { try entries(of: absolute($0, root: root)) })
             var next: [String] = []
             for (relative, listing) in zip(level, listings) {
                 // A nested repository (its own `.git`, a directory or a worktree's file) is not ours.
@@ -58,9 +59,9 @@ enum DirectoryWalker {
         // and reading stops past the limit if it grows), and against the total as it is counted
         // in, so reading stops at the file that crosses it.
         let total = ByteCount()
-        let contents = try concurrentMap(directories) { directory in
+        let contents = try directories.concurrentMap(throwing: { directory in
             try readFiles(of: directory, root: root, limits: limits, total: total)
-        }
+        })
         return zip(directories, contents).flatMap { directory, contents in
             zip(directory.files, contents).map { name, bytes in GitFile(path: directory.path(of: name), bytes: bytes) }
         }.sorted { $0.path < $1.path }
@@ -78,33 +79,14 @@ enum DirectoryWalker {
         relative.isEmpty ? root : root + "/" + relative
     }
 
-    /// `transform` applied to every element on every core, in order; the first failure in element
-    /// order is the one thrown.
-    private static func concurrentMap<Element: Sendable, Result: Sendable>(
-        _ elements: [Element], _ transform: @Sendable (Element) throws -> Result
-    ) throws -> [Result] {
-        var results = [Swift.Result<Result, any Error>?](repeating: nil, count: elements.count)
-        results.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let slots = buffer  // every index is written by exactly one iteration
-            let chunk = 16
-            DispatchQueue.concurrentPerform(iterations: (elements.count + chunk - 1) / chunk) { part in
-                for index in part * chunk..<min(elements.count, (part + 1) * chunk) {
-                    slots[index] = Swift.Result { try transform(elements[index]) }
-                }
-            }
-        }
-        return try results.map { try $0!.get() }
-    }
-
     /// The contents of a directory's files, in the order of `directory.files`.
     /// Bytes read so far by every thread of one walk.
-    private final class ByteCount: @unchecked Sendable {
-        private let lock = NSLock()
-        private var total = 0
+    private final class ByteCount: Sendable {
+        private let total = Locked(0)
 
         /// Counts `size` more bytes for `path`, or throws when that breaks `limits`.
         func add(_ size: Int, path: String, limits: ReadLimits) throws {
-            try lock.withLock {
+            try total.withLock { total in
                 if let violation = limits.violation(path: path, size: size, total: total) { throw violation }
                 total += size
             }

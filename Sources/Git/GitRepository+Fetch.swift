@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 internal import CGit2
 

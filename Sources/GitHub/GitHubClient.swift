@@ -51,7 +51,7 @@ public struct IssueComment: Sendable, Equatable {
 /// A small GitHub REST client for issue comments, over the libcurl `HTTPClient`. Retries server
 /// errors (5xx) and secondary rate limits with backoff, bounded in attempts and in total waiting;
 /// turns 401/403/404 into errors that say what to fix.
-public final class GitHubClient: @unchecked Sendable {
+public final class GitHubClient: Sendable {
     public struct Configuration: Sendable {
         /// `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server.
         public var apiURL: String

@@ -1,9 +1,11 @@
 internal import CCurl
+import Executors
 import Foundation
 
 /// Blocking HTTP over libcurl with a pool of easy handles, so connections (and HTTP/2 sessions)
 /// are reused across requests. Only this module touches libcurl; callers see Swift values.
-public final class HTTPClient: @unchecked Sendable {
+/// An `EasyHandle` is used by one transfer at a time: taken from the locked pool, put back after.
+public final class HTTPClient: Sendable {
     public struct Configuration: Sendable {
         public var tls = TLSConfiguration()
         public var connectTimeout: Double = 10
@@ -18,8 +20,7 @@ public final class HTTPClient: @unchecked Sendable {
     }
 
     public let configuration: Configuration
-    private let lock = NSLock()
-    private var idle: [EasyHandle] = []
+    private let idle = Locked<[EasyHandle]>([])
 
     public init(configuration: Configuration = Configuration()) {
         Transfers.initialize()
@@ -58,10 +59,10 @@ public final class HTTPClient: @unchecked Sendable {
     }
 
     private func checkOut() -> EasyHandle {
-        lock.withLock { idle.popLast() } ?? EasyHandle()
+        idle.withLock { $0.popLast() } ?? EasyHandle()
     }
 
     private func checkIn(_ handle: EasyHandle) {
-        lock.withLock { if idle.count < 16 { idle.append(handle) } }
+        idle.withLock { if $0.count < 16 { $0.append(handle) } }
     }
 }

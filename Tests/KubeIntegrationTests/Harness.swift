@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 import HTTP
 import KubeTestServer
@@ -14,7 +15,7 @@ final class Harness: @unchecked Sendable {
     let server: TestAPIServer?
     let client: KubeClient
     let namespace: String
-    let sleeps = LockedValue<[Double]>([])
+    let sleeps = Locked<[Double]>([])
     private let directory: String
 
     /// `user` picks the kubeconfig user form (test server only; a real cluster uses its own).

@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 import HTTP
 import Testing
@@ -21,11 +22,11 @@ import Testing
 
     /// A fake server: answers per path, records requests.
     final class FakeServer: Sendable {
-        let log = LockedValue<[String]>([])
-        let routes: LockedValue<[String: (Int, String, String)]>
+        let log = Locked<[String]>([])
+        let routes: Locked<[String: (Int, String, String)]>
 
         init(_ routes: [String: (Int, String, String)]) {
-            self.routes = LockedValue(routes)
+            self.routes = Locked(routes)
         }
 
         var fetch: Discovery.Fetch {
@@ -103,7 +104,7 @@ import Testing
             "/apis": (200, "application/json", #"{"kind":"APIGroupList","apiVersion":"v1","groups":[{"name":"networking.istio.io","versions":[{"groupVersion":"networking.istio.io/v1alpha3","version":"v1alpha3"},{"groupVersion":"networking.istio.io/v1","version":"v1"}],"preferredVersion":{"groupVersion":"networking.istio.io/v1","version":"v1"}}]}"#),
             "/apis/networking.istio.io/v1": (200, "application/json", #"{"kind":"APIResourceList","groupVersion":"networking.istio.io/v1","resources":[{"name":"virtualservices","singularName":"virtualservice","namespaced":true,"kind":"VirtualService","verbs":["get"]},{"name":"virtualservices/status","singularName":"","namespaced":true,"kind":"VirtualService","verbs":["get"]}]}"#),
         ]
-        let log = LockedValue<[String]>([])
+        let log = Locked<[String]>([])
         let discovery = Discovery { path, accept, passthrough in
             let aggregated = accept.contains("apidiscovery")
             log.withLock { $0.append(path + (aggregated ? " (aggregated)" : "")) }

@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 import Testing
 @testable import Kube
@@ -50,7 +51,7 @@ import Testing
         defer { dir.remove() }
         let script = try plugin(dir, apiVersion: "client.authentication.k8s.io/v1",
                                 status: #"{"token": "t", "expirationTimestamp": "2030-01-01T00:10:00Z"}"#)
-        let clock = LockedValue(RFC3339.parse("2030-01-01T00:00:00Z")!)
+        let clock = Locked(RFC3339.parse("2030-01-01T00:00:00Z")!)
         let provider = ExecCredentialProvider(config: ExecConfig(command: script, interactiveMode: .never),
                                               environment: [:], now: { clock.current })
         let first = try await provider.credential()

@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 import HTTP
 import Testing
@@ -65,7 +66,7 @@ import Testing
     /// Against a closed port: every attempt is refused, so the client retries exactly maxRetries
     /// times, sleeping (through the injected sleep, no real waiting) within the backoff ceilings.
     @Test func clientRetriesConnectionErrorsWithinBounds() async throws {
-        let sleeps = LockedValue<[Double]>([])
+        let sleeps = Locked<[Double]>([])
         var options = KubeClient.Options()
         options.maxRetries = 3
         options.baseBackoff = 0.5
@@ -97,8 +98,8 @@ import Testing
 
     @Test func limiterBoundsConcurrency() async throws {
         let limiter = RequestLimiter(limit: 3)
-        let active = LockedValue(0)
-        let peak = LockedValue(0)
+        let active = Locked(0)
+        let peak = Locked(0)
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<20 {
                 group.addTask {

@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 import Testing
 import YAML
@@ -50,7 +51,7 @@ import YAML
 
         """
         let (events, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream()
-        let lastRV = LockedValue<String?>("1153")
+        let lastRV = Locked<String?>("1153")
         let session = WatchSession(continuation: continuation, lastRV: lastRV, described: "VirtualService")
         let bytes = Array(stream.utf8)
         // Feed in awkward pieces, as the network would.
@@ -79,11 +80,11 @@ import YAML
 
     @Test func errorEventWith410StopsAsGoneAndOthersAsFailures() {
         let (_, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream()
-        let gone = WatchSession(continuation: continuation, lastRV: LockedValue("1"), described: "VirtualService")
+        let gone = WatchSession(continuation: continuation, lastRV: Locked("1"), described: "VirtualService")
         let line = #"{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: 1 (622)","reason":"Expired","code":410}}"# + "\n"
         #expect(!gone.feed(Array(line.utf8)))
         guard case .gone = gone.stopReason else { Issue.record("expected gone"); return }
-        let forbidden = WatchSession(continuation: continuation, lastRV: LockedValue(nil), described: "VirtualService")
+        let forbidden = WatchSession(continuation: continuation, lastRV: Locked(nil), described: "VirtualService")
         let denied = #"{"type":"ERROR","object":{"kind":"Status","status":"Failure","message":"forbidden","reason":"Forbidden","code":403}}"# + "\n"
         #expect(!forbidden.feed(Array(denied.utf8)))
         guard case .failed(let error) = forbidden.stopReason else { Issue.record("expected failure"); return }

@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 import HTTP
 import JSON
@@ -30,14 +31,14 @@ public final class KubeClient: Sendable {
     public let options: Options
     let retryPolicy: RetryPolicy
     let limiter: RequestLimiter
-    let discovery: LockedValue<Discovery?> = LockedValue(nil)
+    let discovery: Locked<Discovery?> = Locked(nil)
     private let baseClient: HTTPClient
     /// HTTP clients for exec-plugin client certificates, keyed by the certificate (they rotate).
-    private let certificateClient = LockedValue<(cert: [UInt8], client: HTTPClient)?>(nil)
+    private let certificateClient = Locked<(cert: [UInt8], client: HTTPClient)?>(nil)
     let execProvider: ExecCredentialProvider?
     let sleep: @Sendable (Double) async throws -> Void
     let random: @Sendable () -> Double
-    private let counts = LockedValue<[String: Int]>([:])
+    private let counts = Locked<[String: Int]>([:])
 
     public convenience init(connection: ClusterConnection, options: Options = Options()) {
         self.init(connection: connection, options: options, sleep: { seconds in

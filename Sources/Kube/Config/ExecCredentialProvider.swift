@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 import JSON
 import YAML
@@ -165,9 +166,9 @@ actor ExecCredentialProvider {
         }
         // Read both pipes on their own threads, so a chatty plugin cannot fill a pipe and hang,
         // and so a plugin that never exits cannot hold this thread past the timeout.
-        let outputData = LockedValue(Data())
+        let outputData = Locked(Data())
         let outputDone = DispatchSemaphore(value: 0)
-        let errorData = LockedValue(Data())
+        let errorData = Locked(Data())
         let errorDone = DispatchSemaphore(value: 0)
         let outputHandle = stdout.fileHandleForReading
         Thread.detachNewThread {

@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 import HTTP
 import YAML
@@ -311,7 +312,7 @@ struct EntryReader {
 /// `insecure-skip-tls-verify: true` disables server authentication: say so on stderr, once per
 /// process, so it is never silent.
 enum InsecureWarning {
-    private static let state = LockedValue(false)
+    private static let state = Locked(false)
 
     static func emit(_ what: String) {
         let first = state.withLock { warned -> Bool in

@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 import HTTP
 import JSON
@@ -18,7 +19,7 @@ extension KubeClient {
     public func watch(_ resource: APIResource, namespace: String? = nil, labelSelector: String? = nil,
                       resourceVersion: String? = nil) -> AsyncThrowingStream<WatchEvent, any Error> {
         AsyncThrowingStream { continuation in
-            let cancelled = LockedValue(false)
+            let cancelled = Locked(false)
             let task = Task {
                 do {
                     try await self.runWatch(resource, namespace: namespace, labelSelector: labelSelector, resourceVersion: resourceVersion,
@@ -46,12 +47,12 @@ extension KubeClient {
     }
 
     private func runWatch(_ resource: APIResource, namespace: String?, labelSelector: String?, resourceVersion: String?,
-                          continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation, cancelled: LockedValue<Bool>) async throws {
+                          continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation, cancelled: Locked<Bool>) async throws {
         var lastRV = resourceVersion.flatMap { $0.isEmpty ? nil : $0 }
         var failures = 0
         let described = resource.kind + (namespace.map { " in \($0)" } ?? "")
         while !cancelled.current && !Task.isCancelled {
-            let rvBox = LockedValue(lastRV)
+            let rvBox = Locked(lastRV)
             let end = await watchOnce(resource, namespace: namespace, labelSelector: labelSelector, lastRV: rvBox,
                                       continuation: continuation, cancelled: cancelled, described: described)
             lastRV = rvBox.current
@@ -87,8 +88,8 @@ extension KubeClient {
         }
     }
 
-    private func watchOnce(_ resource: APIResource, namespace: String?, labelSelector: String?, lastRV: LockedValue<String?>,
-                           continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation, cancelled: LockedValue<Bool>,
+    private func watchOnce(_ resource: APIResource, namespace: String?, labelSelector: String?, lastRV: Locked<String?>,
+                           continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation, cancelled: Locked<Bool>,
                            described: String) async -> WatchEnd {
         // The server ends each watch after timeoutSeconds (as client-go: 5-10 minutes, spread);
         // the client timeout is a little longer, so a silently dead connection is noticed.
@@ -156,17 +157,19 @@ extension KubeClient {
 /// The state of one watch connection, fed from libcurl's write callback (one thread at a
 /// time): splits lines, decodes events, yields them, tracks the last resourceVersion, and keeps
 /// the first bytes in case the answer is an error Status rather than a stream.
+/// `@unchecked Sendable`: its state is written only by that callback, and read by the watch task
+/// only after the transfer has returned (the transfer's completion orders the two).
 final class WatchSession: @unchecked Sendable {
     private var splitter = LineSplitter()
     private let continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
-    private let lastRV: LockedValue<String?>
+    private let lastRV: Locked<String?>
     private let described: String
     private(set) var raw: [UInt8] = []
     private(set) var events = 0
     /// Set when an event ended the stream (ERROR 410 → .gone, other ERROR → .failed).
     private(set) var stopReason: KubeClient.WatchEnd?
 
-    init(continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation, lastRV: LockedValue<String?>, described: String) {
+    init(continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation, lastRV: Locked<String?>, described: String) {
         self.continuation = continuation
         self.lastRV = lastRV
         self.described = described

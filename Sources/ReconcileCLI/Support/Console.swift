@@ -1,9 +1,11 @@
+import Executors
 import Foundation
 
 /// Where commands write. Real runs use the process's stdout/stderr; tests install a capturing
 /// console through the task-local so commands run in-process with their output inspected.
-public final class Console: @unchecked Sendable {
-    private let lock = NSLock()
+public final class Console: Sendable {
+    /// Serialises writes, so lines of concurrent tasks do not interleave.
+    private let writing = Locked(())
     private let writeOut: @Sendable (String) -> Void
     private let writeErr: @Sendable (String) -> Void
     /// Whether stdout is a terminal (colour and prompts only then).
@@ -25,26 +27,24 @@ public final class Console: @unchecked Sendable {
 
     @TaskLocal public static var current: Console = .standard
 
-    public func out(_ text: String) { lock.withLock { writeOut(text) } }
-    public func err(_ text: String) { lock.withLock { writeErr(text) } }
+    public func out(_ text: String) { writing.withLock { _ in writeOut(text) } }
+    public func err(_ text: String) { writing.withLock { _ in writeErr(text) } }
 
     /// Colour on a TTY unless NO_COLOR is set (https://no-color.org).
     public var wantsColour: Bool { isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil }
 }
 
 /// Output captured in memory, for tests.
-public final class CapturedOutput: @unchecked Sendable {
-    private let lock = NSLock()
-    private var outText = ""
-    private var errText = ""
+public final class CapturedOutput: Sendable {
+    private let text = Locked((out: "", err: ""))
 
     public init() {}
 
-    public var stdout: String { lock.withLock { outText } }
-    public var stderr: String { lock.withLock { errText } }
+    public var stdout: String { text.current.out }
+    public var stderr: String { text.current.err }
 
     public var console: Console {
-        Console(isTerminal: false, out: { [self] text in lock.withLock { outText += text } },
-                err: { [self] text in lock.withLock { errText += text } })
+        Console(isTerminal: false, out: { [text] written in text.withLock { $0.out += written } },
+                err: { [text] written in text.withLock { $0.err += written } })
     }
 }

@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 
 /// Wakes the reconcile loop early (a webhook, a drift that needs a full pass). Wakes are not

@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 
 /// The reconcile loop's writers take turns: a pass's apply and restarts, and one drift

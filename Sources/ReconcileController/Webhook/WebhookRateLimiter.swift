@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 
 /// Token buckets per remote address for `POST /webhook`: each source may make `burst` calls at

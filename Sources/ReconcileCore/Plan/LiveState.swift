@@ -1,3 +1,4 @@
+import Executors
 public import JSON
 public import YAML
 import Foundation
@@ -129,22 +130,20 @@ public struct LiveObject: Sendable {
     }
 
     /// The tree, decoded at most once, from whichever thread asks first.
-    private final class Tree: @unchecked Sendable {
-        private let lock = NSLock()
-        private var decoded: Node?
-        private var decode: (@Sendable () -> Node)?
+    private final class Tree: Sendable {
+        /// The tree once decoded, else how to decode it.
+        private let state: Locked<(decoded: Node?, decode: (@Sendable () -> Node)?)>
 
-        init(_ node: Node) { decoded = node }
-        init(_ decode: @escaping @Sendable () -> Node) { self.decode = decode }
+        init(_ node: Node) { state = Locked((node, nil)) }
+        init(_ decode: @escaping @Sendable () -> Node) { state = Locked((nil, decode)) }
 
         var node: Node {
-            lock.lock()
-            defer { lock.unlock() }
-            if let decoded { return decoded }
-            let node = decode!()
-            decoded = node
-            decode = nil
-            return node
+            state.withLock { state in
+                if let decoded = state.decoded { return decoded }
+                let node = state.decode!()
+                state = (node, nil)
+                return node
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+import Executors
 public import JSON
 public import YAML
 

@@ -1,3 +1,4 @@
+import Executors
 /// What a live plan's LISTs depend on: the kinds listed in full, the namespaces whose Services
 /// route hosts are checked against, and the namespaces whose workloads may be restarted.
 ///

@@ -1,3 +1,4 @@
+import Executors
 public import YAML
 
 /// Loads a config repository's files into the desired state: parses `reconcile.yaml`, picks the

@@ -1,20 +1,17 @@
-import Foundation
+import Executors
 public import ReconcileCore
 
 /// Keeps a large apply from costing one Event per object: the first `limit` successful
 /// `Applied`/`Pruned` events of a pass are recorded per object, the rest are counted and
 /// summarised in one Event on the instance's status object when the pass ends (as Flux records
 /// one event per Kustomization). Failures, restarts and drift are always recorded per object.
-/// Shared by the concurrent apply tasks of one pass. `@unchecked Sendable`: `lock` guards
-/// `counts`. (An `NSLock`, not `Synchronization.Mutex`: the toolchain's Mutex is not
-/// instrumented, so ThreadSanitizer reports every guarded access as a race.)
-public final class EventAggregation: @unchecked Sendable {
+/// Shared by the concurrent apply tasks of one pass; `counts` is behind its own lock.
+public final class EventAggregation: Sendable {
     /// Where the summary goes (the controller's status ConfigMap); nil: no summary Event (the
     /// CLI's output already lists every object).
     public let summaryTarget: (key: ObjectKey, apiVersion: String)?
     public let limit: Int
-    private let lock = NSLock()
-    private var counts = Counts()
+    private let counts = Locked(Counts())
 
     struct Counts {
         var recorded = 0
@@ -32,7 +29,7 @@ public final class EventAggregation: @unchecked Sendable {
 
     /// Whether a success event may still be recorded per object; counts it either way.
     func admit(_ reason: EventRecorder.Reason) -> Bool {
-        lock.withLock {
+        counts.withLock { counts in
             if reason == .pruned { counts.pruned += 1 } else { counts.applied += 1 }
             if counts.recorded < limit {
                 counts.recorded += 1
@@ -45,7 +42,7 @@ public final class EventAggregation: @unchecked Sendable {
 
     /// The summary sentence, or nil when every event was recorded per object.
     var summary: String? {
-        let counts = lock.withLock { self.counts }
+        let counts = counts.current
         guard counts.suppressed > 0 else { return nil }
         return "\(counts.applied) applied, \(counts.pruned) pruned in this pass; events recorded for the first \(limit) objects only"
     }

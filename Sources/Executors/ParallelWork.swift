@@ -9,8 +9,10 @@ import Foundation
 ///
 /// A waiting caller only helps with maps started inside its own (it is waiting for them anyway);
 /// the work of an unrelated caller, say another task's render, never delays its return.
-final class ParallelWork: @unchecked Sendable {
-    static let shared = ParallelWork(workers: ProcessInfo.processInfo.activeProcessorCount - 1)
+/// `@unchecked Sendable`: `open`, `started` and every `Job`'s counters are touched only with
+/// `condition` locked; a job's `body` is read by the thread that claimed one of its chunks.
+public final class ParallelWork: @unchecked Sendable {
+    public static let shared = ParallelWork(workers: ProcessInfo.processInfo.activeProcessorCount - 1)
 
     /// One call's chunks: `claimed` counts the chunks handed out, `finished` those that returned.
     private final class Job {
@@ -54,7 +56,7 @@ final class ParallelWork: @unchecked Sendable {
     }
 
     /// Runs `body(0..<chunks)` on the caller and the pool, returning when every chunk has returned.
-    func run(chunks: Int, _ body: (Int) -> Void) {
+    public func run(chunks: Int, _ body: (Int) -> Void) {
         guard chunks > 0 else { return }
         // The closure does not escape: this call returns only after every chunk has run.
         withoutActuallyEscaping(body) { body in

@@ -26,4 +26,10 @@ extension Array where Element: Sendable {
             initialized = count
         }
     }
+
+    /// `concurrentMap` for a transform that can fail: every element is tried, and the first
+    /// error in input order is thrown (as `map` would have thrown it).
+    public func concurrentMap<T: Sendable>(throwing transform: @Sendable (Element) throws -> T) throws -> [T] {
+        try concurrentMap { element in Result { try transform(element) } }.map { try $0.get() }
+    }
 }
