@@ -5,8 +5,9 @@ import ReconcileCore
 /// The config repository as the controller's source: opened once (for a URL: cloned or fetched
 /// into the cache) and fetched again into the same open repository on every later pass, so
 /// libgit2 looks the remote up once for the controller's life (see `GitRepository.origin`); a
-/// fetch that fails drops it, and the next pass opens it afresh. The revision's files are kept
-/// so the last good commit renders even when the remote is gone.
+/// fetch that fails drops it, and the next pass opens it afresh. A revision's files are kept
+/// until it renders (so the last good commit renders even when the remote is gone); after
+/// that its rendering is kept instead, and a fetch that finds the same commit reads no file.
 /// libgit2 blocks, so the work runs on its own queue, not on the concurrency pool's threads.
 final class GitDesiredStateSource: DesiredStateSource, @unchecked Sendable {
     private let options: RepoOptions
@@ -44,6 +45,13 @@ final class GitDesiredStateSource: DesiredStateSource, @unchecked Sendable {
                 throw error
             }
             self.repository = repository
+            // The commit last rendered: its rendering is kept, so its files are not read again.
+            if let commit = try repository.commit(options.ref)?.description, let last = rendered, last.commit == commit,
+               last.defaultInstance == repository.defaultInstance {
+                revisions = [:]
+                defaultInstance = repository.defaultInstance
+                return commit
+            }
             let revision = try repository.revision(options.ref)
             let id = revision.commit?.description ?? revision.label
             // Keep the current and the previous revisions only.
@@ -56,17 +64,23 @@ final class GitDesiredStateSource: DesiredStateSource, @unchecked Sendable {
 
     func render(commit: String) async throws -> (label: String, desired: DesiredState) {
         try await onQueue { [self] in
-            guard let revision = revisions[commit] else { throw UserError("revision \(commit) was never fetched") }
-            if revision.commit != nil, let last = rendered, last.commit == commit, last.defaultInstance == defaultInstance {
+            // Only a commit is ever kept (`rendered` is set for nothing else).
+            if let last = rendered, last.commit == commit, last.defaultInstance == defaultInstance {
                 return (last.label, last.desired)
             }
+            guard let revision = revisions[commit] else { throw UserError("revision \(commit) was never fetched") }
             rendered = nil
             let renderer = try options.renderer(defaultInstance: defaultInstance, ownNamespace: ownNamespace)
             let desired = try renderer.render(revision.files)
             // No logger here: stderr, as the CLI's warnings (the controller logs the pass itself).
             warnUnselectedFiles(desired.unselectedFiles)
             // A working tree (no commit) can change under the same label: never reused.
-            if revision.commit != nil { rendered = (commit, defaultInstance, revision.label, desired) }
+            if revision.commit != nil {
+                rendered = (commit, defaultInstance, revision.label, desired)
+                // Rendered: the files are not needed again (issue 18: 10,000 manifests kept
+                // between passes, and read again from git on every pass).
+                revisions[commit] = nil
+            }
             return (revision.label, desired)
         }
     }
