@@ -66,7 +66,8 @@ git -C "$work/repo" add -A
 git -C "$work/repo" -c user.name=soak -c user.email=soak@localhost commit -qm "soak objects"
 git clone -q --bare "$work/repo" "$work/repo.git"
 port=18080
-"$reconcile_bin" run --repo "file://$work/repo.git" --ref main --cache-dir "$work/cache" --kubeconfig "$work/kubeconfig" --namespace default \
+"$reconcile_bin" run --repo "file://$work/repo.git" --ref main --cache-dir "$work/cache" \
+  --kubeconfig "$work/kubeconfig" --namespace default \
   --interval "$interval" --listen "127.0.0.1:$port" --identity soak --log-format json 2> "$work/controller.log" &
 controller_pid=$!
 rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$controller_pid/status"; }

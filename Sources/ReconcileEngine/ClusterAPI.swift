@@ -23,9 +23,11 @@ public protocol ClusterAPI: Sendable {
 extension ClusterAPI {
     /// For clusters that only answer whole LISTs (test fakes): the LIST as one page.
     public func listPages(_ resource: APIResource, namespace: String?, labelSelector: String?, limit: Int,
-                          eachPage: (ListPage) async throws -> Void) async throws -> (resourceVersion: String, pages: Int) {
+                          eachPage: (ListPage) async throws -> Void)
+        async throws -> (resourceVersion: String, pages: Int) {
         let result = try await list(resource, namespace: namespace, labelSelector: labelSelector, limit: limit)
-        try await eachPage(ListPage(items: result.rawItems, itemAPIVersion: result.itemAPIVersion, itemKind: result.itemKind, isFirst: true))
+        try await eachPage(ListPage(items: result.rawItems, itemAPIVersion: result.itemAPIVersion,
+                                    itemKind: result.itemKind, isFirst: true))
         return (result.resourceVersion, result.pages)
     }
 }

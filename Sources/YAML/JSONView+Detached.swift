@@ -24,11 +24,13 @@ extension JSONView {
             let tokenKind = Token.kind(token)
             switch tokenKind {
             case Token.object, Token.array:
-                newTokens.initializeElement(at: i - index, to: Token.container(tokenKind, count: Token.size(token), next: Token.low(token) - index))
+                let moved = Token.container(tokenKind, count: Token.size(token), next: Token.low(token) - index)
+                newTokens.initializeElement(at: i - index, to: moved)
             case Token.string, Token.number:
                 let text = JSONCursor.text(token, in: bytes)
                 for (offset, byte) in text.enumerated() { newBytes[written + offset] = byte }
-                newTokens.initializeElement(at: i - index, to: Token.text(tokenKind, offset: written, length: text.count, plain: Token.isPlain(token)))
+                let moved = Token.text(tokenKind, offset: written, length: text.count, plain: Token.isPlain(token))
+                newTokens.initializeElement(at: i - index, to: moved)
                 written += text.count
             default:
                 newTokens.initializeElement(at: i - index, to: token)

@@ -33,7 +33,8 @@ public struct Mark: Hashable, Sendable, CustomStringConvertible {
 
     static func unpack(_ packed: UInt64) -> Mark? {
         guard packed != absent else { return nil }
-        return Mark(storedLine: UInt32(truncatingIfNeeded: packed >> 32), storedColumn: UInt32(truncatingIfNeeded: packed))
+        return Mark(storedLine: UInt32(truncatingIfNeeded: packed >> 32),
+                    storedColumn: UInt32(truncatingIfNeeded: packed))
     }
 
     static let absent = UInt64.max

@@ -18,7 +18,9 @@ import YAML
 
         init(_ state: LiveState) {
             objects = Dictionary(uniqueKeysWithValues: state.objects.map { ("\($0.key)", $0.value.resourceVersion ?? "") })
-            unchanged = Dictionary(uniqueKeysWithValues: state.unchanged.map { ("\($0.key)", $0.value.trackingInstance ?? "") })
+            unchanged = Dictionary(uniqueKeysWithValues: state.unchanged.map {
+                ("\($0.key)", $0.value.trackingInstance ?? "")
+            })
             namespaces = state.namespaces.keys.sorted()
             context = state.context.keys.map { "\($0)" }.sorted()
         }

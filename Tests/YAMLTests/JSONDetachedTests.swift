@@ -7,7 +7,8 @@ import YAML
 struct JSONDetachedTests {
     static let document = #"""
     {"items": [
-      {"metadata": {"name": "a", "caf\u00e9": "\ud83d\ude00", "a\"b": "l\nm"}, "n": [0, -2.5E-3, 1e+2, 9223372036854775808],
+      {"metadata": {"name": "a", "caf\u00e9": "\ud83d\ude00", "a\"b": "l\nm"},
+       "n": [0, -2.5E-3, 1e+2, 9223372036854775808],
        "t": true, "f": false, "z": null, "e": {}, "l": [], "é": "\u00E9"},
       "scalar", 42, {}, []
     ]}

@@ -7,8 +7,9 @@ extension KubeClient {
     /// the first page's resourceVersion. An expired continue token (410) restarts the list once
     /// from the beginning: the next page is marked `isFirst` again. Returns the list's
     /// resourceVersion and how many pages were read.
-    public func listPages(_ resource: APIResource, namespace: String? = nil, labelSelector: String? = nil, limit: Int = 500,
-                          eachPage: (ListPage) async throws -> Void) async throws -> (resourceVersion: String, pages: Int) {
+    public func listPages(_ resource: APIResource, namespace: String? = nil, labelSelector: String? = nil,
+                          limit: Int = 500, eachPage: (ListPage) async throws -> Void)
+        async throws -> (resourceVersion: String, pages: Int) {
         let object = resource.kind + (namespace.map { " in \($0)" } ?? "")
         var restarted = false
         listing: while true {
@@ -23,8 +24,9 @@ extension KubeClient {
                 ]
                 let page: JSONView
                 do {
-                    page = try await readPage(Call(verb: "list", object: object, method: "GET",
-                                                   path: resource.collectionPath(namespace: resource.namespaced ? namespace : nil), query: query))
+                    let path = resource.collectionPath(namespace: resource.namespaced ? namespace : nil)
+                    page = try await readPage(Call(verb: "list", object: object, method: "GET", path: path,
+                                                   query: query))
                 } catch let error as KubeError where error.isGone && token != nil && !restarted {
                     restarted = true
                     continue listing

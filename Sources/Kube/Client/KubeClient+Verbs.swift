@@ -46,7 +46,8 @@ extension KubeClient {
     /// continue token (410) restarts the list once from the beginning.
     public func list(_ resource: APIResource, namespace: String? = nil, labelSelector: String? = nil, limit: Int = 500) async throws -> ListResult {
         var items: [JSONView] = []
-        let (resourceVersion, pages) = try await listPages(resource, namespace: namespace, labelSelector: labelSelector, limit: limit) { page in
+        let (resourceVersion, pages) = try await listPages(resource, namespace: namespace, labelSelector: labelSelector,
+                                                           limit: limit) { page in
             if page.isFirst { items = [] }
             items.append(contentsOf: page.items)
         }

@@ -19,8 +19,8 @@ extension LivePlanner {
 
     /// The revision's files are read, parsed and let go in here: only the rendering outlives
     /// them (10,000 manifests' text is about 10 MiB a plan need not hold while it compares).
-    private func render(_ repository: ConfigRepository, ref: String?,
-                        renderer: Renderer) async throws -> (label: String, desired: DesiredState, prefetched: LiveStateLoader.Prefetch) {
+    private func render(_ repository: ConfigRepository, ref: String?, renderer: Renderer) async throws
+        -> (label: String, desired: DesiredState, prefetched: LiveStateLoader.Prefetch) {
         let revision = try repository.revision(ref)
         let selection = try renderer.select(revision.files)
         let prefetched = await prefetch(renderer.outline(selection))

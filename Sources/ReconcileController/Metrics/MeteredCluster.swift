@@ -37,9 +37,11 @@ public struct MeteredCluster: ControllerCluster {
     }
 
     public func listPages(_ resource: APIResource, namespace: String?, labelSelector: String?, limit: Int,
-                          eachPage: (ListPage) async throws -> Void) async throws -> (resourceVersion: String, pages: Int) {
+                          eachPage: (ListPage) async throws -> Void)
+        async throws -> (resourceVersion: String, pages: Int) {
         try await count("list") {
-            try await base.listPages(resource, namespace: namespace, labelSelector: labelSelector, limit: limit, eachPage: eachPage)
+            try await base.listPages(resource, namespace: namespace, labelSelector: labelSelector, limit: limit,
+                                     eachPage: eachPage)
         }
     }
 

@@ -7,21 +7,23 @@ extension LiveState.Item {
     /// (`JSONView.detached`), namespaces and context objects decoded — so the page's bytes and
     /// index go as soon as its items are read, not when the plan is done (issue 18: a plan of
     /// 10,000 objects held all 15 MiB of pages and their indexes). Nil as `init(json:…)`.
-    public init?(json: JSONView, listAPIVersion: String, listKind: String, decode: @escaping @Sendable (JSONView) -> Node,
-                 judgedAgainst desired: DesiredState) {
-        guard let read = LiveState.Item(json: json, listAPIVersion: listAPIVersion, listKind: listKind, decode: decode) else { return nil }
+    public init?(json: JSONView, listAPIVersion: String, listKind: String,
+                 decode: @escaping @Sendable (JSONView) -> Node, judgedAgainst desired: DesiredState) {
+        guard let read = LiveState.Item(json: json, listAPIVersion: listAPIVersion, listKind: listKind,
+                                        decode: decode) else { return nil }
         guard read.role == .managed, let object = read.object, let live = object.json else {
             self = read
             return
         }
         if let wanted = desired[read.key],
-           Planner.isUnchanged(wanted, live: live, trackingInstance: object.trackingInstance, instance: desired.instance) {
-            self.init(role: .managed, content: .unchanged(UnchangedObject(trackingInstance: object.trackingInstance)), key: read.key,
-                      instanceLabel: read.instanceLabel)
+           Planner.isUnchanged(wanted, live: live, trackingInstance: object.trackingInstance,
+                               instance: desired.instance) {
+            let facts = UnchangedObject(trackingInstance: object.trackingInstance)
+            self.init(role: .managed, content: .unchanged(facts), key: read.key, instanceLabel: read.instanceLabel)
             return
         }
-        self.init(role: .managed, content: .object(LiveObject(key: read.key, apiVersion: object.apiVersion, json: live.detached, decode: decode)),
-                  key: read.key, instanceLabel: read.instanceLabel)
+        let copy = LiveObject(key: read.key, apiVersion: object.apiVersion, json: live.detached, decode: decode)
+        self.init(role: .managed, content: .object(copy), key: read.key, instanceLabel: read.instanceLabel)
     }
 }
 
@@ -30,9 +32,12 @@ extension Planner {
     /// place: not tracked by another instance, every desired field as in live, no field
     /// reconcile owns removed, and no legacy field manager to migrate. The planner's own test
     /// (`planObject`), so a loader may judge an object while its page is in memory.
-    public static func isUnchanged(_ object: ManifestObject, live: JSONView, trackingInstance: String?, instance: String) -> Bool {
+    public static func isUnchanged(_ object: ManifestObject, live: JSONView, trackingInstance: String?,
+                                   instance: String) -> Bool {
         if let owner = trackingInstance, owner != instance { return false }
-        let (result, legacyOwned) = live.withCursor { ownedCompare(object, live: $0, trackingInstance: trackingInstance, instance: instance) }
+        let (result, legacyOwned) = live.withCursor {
+            ownedCompare(object, live: $0, trackingInstance: trackingInstance, instance: instance)
+        }
         return result.isUnchanged && !legacyOwned
     }
 

@@ -98,7 +98,8 @@ public struct LiveState: Sendable {
             guard let apiVersion, let kind, let name = metadata?["name"]?.string else { return nil }
             let key = Self.key(apiVersion: apiVersion, kind: kind, namespace: metadata?["namespace"]?.string, name: name)
             role = Self.role(of: key)
-            content = .object(role == .managed ? LiveObject(key: key, apiVersion: apiVersion, json: json, decode: decode)
+            content = .object(role == .managed
+                ? LiveObject(key: key, apiVersion: apiVersion, json: json, decode: decode)
                 : LiveObject(key: key, apiVersion: apiVersion, body: decode(json)))
             self.key = key
             instanceLabel = metadata?[path: ["labels", Tracking.instanceLabel]]?.string

@@ -69,8 +69,9 @@ public struct Planner: Sendable {
         // An object this instance tracks may still be owned by the legacy shared manager: its
         // fields count as ours (removals), and the change moves them to the instance's manager.
         let owner = current.trackingInstance, instance = desired.instance
-        let (result, legacyOwned) = current.json?.withCursor { Planner.ownedCompare(object, live: $0, trackingInstance: owner, instance: instance) }
-            ?? Planner.ownedCompare(object, live: current.body, trackingInstance: owner, instance: instance)
+        let (result, legacyOwned) = current.json?.withCursor {
+            Planner.ownedCompare(object, live: $0, trackingInstance: owner, instance: instance)
+        } ?? Planner.ownedCompare(object, live: current.body, trackingInstance: owner, instance: instance)
         if result.isUnchanged && !legacyOwned { return ObjectOutcome() }
         // The diff is shown in the desired version.
         var liveBody = current.body

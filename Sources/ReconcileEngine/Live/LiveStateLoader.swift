@@ -122,7 +122,8 @@ public struct LiveStateLoader: Sendable {
         return Task {
             let selector = query.trackedBy.map { "\(Tracking.instanceLabel)=\($0)" }
             var items: [LiveState.Item] = []
-            _ = try await cluster.listPages(query.resource, namespace: query.namespace, labelSelector: selector, limit: pageSize) { page in
+            _ = try await cluster.listPages(query.resource, namespace: query.namespace, labelSelector: selector,
+                                            limit: pageSize) { page in
                 if page.isFirst { items = [] }
                 let desired = try await promise.value()
                 // Captures the type's names, not the page: nothing kept may hold the page.
@@ -130,8 +131,8 @@ public struct LiveStateLoader: Sendable {
                     ListResult.decode($0, apiVersion: apiVersion, kind: kind)
                 }
                 for json in page.items {
-                    if let item = LiveState.Item(json: json, listAPIVersion: page.itemAPIVersion, listKind: page.itemKind, decode: decode,
-                                                 judgedAgainst: desired) {
+                    if let item = LiveState.Item(json: json, listAPIVersion: page.itemAPIVersion,
+                                                 listKind: page.itemKind, decode: decode, judgedAgainst: desired) {
                         items.append(item)
                     }
                 }
