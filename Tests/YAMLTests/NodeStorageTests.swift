@@ -33,7 +33,7 @@ struct NodeStorageTests {
         #expect(compacted.entries?.map(\.key) == ["b", "a", "c", "d", "a2"])
         #expect(compacted["a"]?.sequence?[0]["x"]?.mark == grown["a"]?.sequence?[0]["x"]?.mark)
         #expect(compacted.mark(ofKey: "c") == Mark(line: 5, column: 1))
-        #expect(compacted.jsonString() == grown.jsonString())
+        #expect(compacted["a2"]?.entries?.map(\.key) == (0..<20).map { "k\($0)" })
         // Every array is exactly its size (up to what the allocator rounds to).
         func spare(_ node: Node) -> Int {
             switch node.value {

@@ -1,3 +1,4 @@
+import JSON
 import YAML
 
 /// One page of a LIST, handed to the caller as soon as it is read (`KubeClient.listPages`), so

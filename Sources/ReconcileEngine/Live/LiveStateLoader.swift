@@ -1,4 +1,5 @@
 import Kube
+import JSON
 import ReconcileCore
 import YAML
 

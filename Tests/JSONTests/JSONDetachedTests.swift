@@ -1,4 +1,5 @@
 import Testing
+import JSON
 import YAML
 
 /// `JSONView.detached` copies one value of a document onto a tape of its own (issue 18: a plan
