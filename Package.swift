@@ -73,7 +73,7 @@ let package = Package(
         // Plan-time checks over the core's model: the mesh analyzers and the guardrail-policy engine.
         .target(name: "ReconcileFindings", dependencies: ["ReconcileCore", "YAML", "JSON", "Executors"], swiftSettings: swiftSettings),
         // Live snapshot, dry-run, apply, restarts, events: the I/O engine around the pure core.
-        .target(name: "ReconcileEngine", dependencies: ["ReconcileCore", "ReconcileFindings", "Kube", "YAML", "Executors"], swiftSettings: swiftSettings),
+        .target(name: "ReconcileEngine", dependencies: ["ReconcileCore", "ReconcileFindings", "Kube", "YAML", "JSON", "Executors"], swiftSettings: swiftSettings),
         // `reconcile run`: the in-cluster controller (loop, leader election, drift, HTTP, metrics).
         .target(
             name: "ReconcileController",

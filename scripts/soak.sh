@@ -16,6 +16,8 @@
 # handed out then, and the lowest and highest RSS of the 1 s samples since the previous line
 # (inside passes too).
 # Release build with the Swift runtime linked statically, as the image ships it (.build-bench).
+# RECONCILE_BIN runs another `reconcile` binary (for example a copy of an earlier build, to
+# compare two builds against the same test server code); SKIP_BUILD=1 skips the build.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -38,6 +40,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   swift build "${flags[@]}" --product reconcile-bench >&2
 fi
 bin="$(swift build "${flags[@]}" --show-bin-path)"
+reconcile_bin="${RECONCILE_BIN:-$bin/reconcile}"
 # As the image runs it (Dockerfile): 64 MiB heap growth, two malloc arenas (docs/controller.md).
 export GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.top_pad=67108864:glibc.malloc.arena_max=2}"
 work="$(mktemp -d)"
@@ -50,7 +53,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$bin/reconcile-bench" --reconcile "$bin/reconcile" --objects "$objects" --namespaces "$namespaces" \
+"$bin/reconcile-bench" --reconcile "$reconcile_bin" --objects "$objects" --namespaces "$namespaces" \
   --work-dir "$work" --serve 2> "$work/server.log" &
 server_pid=$!
 for _ in $(seq 1 600); do grep -q "serving" "$work/server.log" 2>/dev/null && break; sleep 1; done
@@ -63,7 +66,8 @@ git -C "$work/repo" add -A
 git -C "$work/repo" -c user.name=soak -c user.email=soak@localhost commit -qm "soak objects"
 git clone -q --bare "$work/repo" "$work/repo.git"
 port=18080
-"$bin/reconcile" run --repo "file://$work/repo.git" --ref main --cache-dir "$work/cache" --kubeconfig "$work/kubeconfig" --namespace default \
+"$reconcile_bin" run --repo "file://$work/repo.git" --ref main --cache-dir "$work/cache" \
+  --kubeconfig "$work/kubeconfig" --namespace default \
   --interval "$interval" --listen "127.0.0.1:$port" --identity soak --log-format json 2> "$work/controller.log" &
 controller_pid=$!
 rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$controller_pid/status"; }

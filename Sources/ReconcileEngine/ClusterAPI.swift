@@ -1,3 +1,4 @@
+import JSON
 import Kube
 import YAML
 
@@ -8,11 +9,28 @@ public protocol ClusterAPI: Sendable {
     /// The items stay in their pages (`ListResult.rawItems`); `items` and `decode` give them with
     /// `apiVersion` and `kind`, which servers leave out of built-in lists, filled in from `resource`.
     func list(_ resource: APIResource, namespace: String?, labelSelector: String?, limit: Int) async throws -> ListResult
+    /// `list` a page at a time (`KubeClient.listPages`): each page is handed over before the next
+    /// is requested, so its memory can go once its items are dealt with. Returns the list's
+    /// resourceVersion and page count.
+    func listPages(_ resource: APIResource, namespace: String?, labelSelector: String?, limit: Int,
+                   eachPage: (ListPage) async throws -> Void) async throws -> (resourceVersion: String, pages: Int)
     func get(_ ref: ObjectReference) async throws -> Node?
     func apply(_ object: Node, fieldManager: String, force: Bool, dryRun: Bool) async throws -> Node
     func mergePatch(_ ref: ObjectReference, patch: Node, fieldManager: String?) async throws -> Node
     func delete(_ ref: ObjectReference, propagation: String, uid: String?, resourceVersion: String?) async throws
     func createEvent(_ event: Node) async throws -> Node
+}
+
+extension ClusterAPI {
+    /// For clusters that only answer whole LISTs (test fakes): the LIST as one page.
+    public func listPages(_ resource: APIResource, namespace: String?, labelSelector: String?, limit: Int,
+                          eachPage: (ListPage) async throws -> Void)
+        async throws -> (resourceVersion: String, pages: Int) {
+        let result = try await list(resource, namespace: namespace, labelSelector: labelSelector, limit: limit)
+        try await eachPage(ListPage(items: result.rawItems, itemAPIVersion: result.itemAPIVersion,
+                                    itemKind: result.itemKind, isFirst: true))
+        return (result.resourceVersion, result.pages)
+    }
 }
 
 extension KubeClient: ClusterAPI {}

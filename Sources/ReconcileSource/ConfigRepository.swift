@@ -73,6 +73,13 @@ public final class ConfigRepository {
         _ = try git.fetch(credentials: credentials)
     }
 
+    /// The commit `ref` names, without reading its files (nil means HEAD for a URL); nil for a
+    /// working tree or a plain directory, which have no commit and are read fresh every time.
+    func commit(_ ref: String?) throws -> ObjectID? {
+        guard let git, ref != nil || isRemote else { return nil }
+        return try git.resolveCommit(ref ?? "HEAD")
+    }
+
     /// The files at `ref`; nil means the working tree for a local repository and HEAD for a URL.
     public func revision(_ ref: String?) throws -> Revision {
         guard let git else {

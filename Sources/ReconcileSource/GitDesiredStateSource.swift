@@ -4,8 +4,9 @@ import ReconcileCore
 /// The config repository as the controller's source: opened once (for a URL: cloned or fetched
 /// into the cache) and fetched again into the same open repository on every later pass, so
 /// libgit2 looks the remote up once for the controller's life (see `GitRepository.origin`); a
-/// fetch that fails drops it, and the next pass opens it afresh. The revision's files are kept
-/// so the last good commit renders even when the remote is gone.
+/// fetch that fails drops it, and the next pass opens it afresh. A revision's files are kept
+/// until it renders (so the last good commit renders even when the remote is gone); after
+/// that its rendering is kept instead, and a fetch that finds the same commit reads no file.
 /// libgit2 blocks, so the work runs on the `BlockingExecutor`, not on the concurrency pool's
 /// threads, with the source's state locked for the length of a call (the loop calls it from one
 /// task at a time).
@@ -53,6 +54,13 @@ public final class GitDesiredStateSource: DesiredStateSource {
                 throw error
             }
             state.repository = repository
+            // The commit last rendered: its rendering is kept, so its files are not read again.
+            if let commit = try repository.commit(settings.ref)?.description, let last = state.rendered,
+               last.commit == commit, last.defaultInstance == repository.defaultInstance {
+                state.revisions = [:]
+                state.defaultInstance = repository.defaultInstance
+                return commit
+            }
             let revision = try repository.revision(settings.ref)
             let id = revision.commit?.description ?? revision.label
             // Keep the current and the previous revisions only.
@@ -65,16 +73,21 @@ public final class GitDesiredStateSource: DesiredStateSource {
 
     public func render(commit: String) async throws -> (label: String, desired: DesiredState) {
         try await withState { [makeRenderer, warnUnselected] state in
-            guard let revision = state.revisions[commit] else { throw SourceError("revision \(commit) was never fetched") }
-            if revision.commit != nil, let last = state.rendered, last.commit == commit,
-               last.defaultInstance == state.defaultInstance {
+            // Only a commit is ever kept (`rendered` is set for nothing else).
+            if let last = state.rendered, last.commit == commit, last.defaultInstance == state.defaultInstance {
                 return (last.label, last.desired)
             }
+            guard let revision = state.revisions[commit] else { throw SourceError("revision \(commit) was never fetched") }
             state.rendered = nil
             let desired = try makeRenderer(state.defaultInstance).render(revision.files)
             warnUnselected(desired.unselectedFiles)
             // A working tree (no commit) can change under the same label: never reused.
-            if revision.commit != nil { state.rendered = (commit, state.defaultInstance, revision.label, desired) }
+            if revision.commit != nil {
+                state.rendered = (commit, state.defaultInstance, revision.label, desired)
+                // Rendered: the files are not needed again (issue 18: 10,000 manifests kept
+                // between passes, and read again from git on every pass).
+                state.revisions[commit] = nil
+            }
             return (revision.label, desired)
         }
     }

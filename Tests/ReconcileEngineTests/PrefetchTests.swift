@@ -11,11 +11,16 @@ import YAML
 @Suite(.serialized) struct PrefetchTests {
     struct Loaded: Equatable {
         var objects: [String: String]  // key → resourceVersion
+        /// Objects judged unchanged as their page was read (key → tracking instance).
+        var unchanged: [String: String]
         var namespaces: [String]
         var context: [String]
 
         init(_ state: LiveState) {
             objects = Dictionary(uniqueKeysWithValues: state.objects.map { ("\($0.key)", $0.value.resourceVersion ?? "") })
+            unchanged = Dictionary(uniqueKeysWithValues: state.unchanged.map {
+                ("\($0.key)", $0.value.trackingInstance ?? "")
+            })
             namespaces = state.namespaces.keys.sorted()
             context = state.context.keys.map { "\($0)" }.sorted()
         }

@@ -46,36 +46,14 @@ extension KubeClient {
     /// following `continue` tokens; all pages share the first page's resourceVersion. An expired
     /// continue token (410) restarts the list once from the beginning.
     public func list(_ resource: APIResource, namespace: String? = nil, labelSelector: String? = nil, limit: Int = 500) async throws -> ListResult {
-        let object = resource.kind + (namespace.map { " in \($0)" } ?? "")
-        var restarted = false
-        listing: while true {
-            var items: [JSONView] = []
-            var pages = 0
-            var token: String?
-            var resourceVersion = ""
-            repeat {
-                let query: [(String, String?)] = [
-                    ("labelSelector", labelSelector.flatMap { $0.isEmpty ? nil : $0 }),
-                    ("limit", limit > 0 ? String(limit) : nil),
-                    ("continue", token),
-                ]
-                let response: HTTPResponse
-                do {
-                    response = try await perform(Call(verb: "list", object: object, method: "GET",
-                                                      path: resource.collectionPath(namespace: resource.namespaced ? namespace : nil), query: query))
-                } catch let error as KubeError where error.isGone && token != nil && !restarted {
-                    restarted = true
-                    continue listing
-                }
-                let page = try index(response, verb: "list", object: object)
-                pages += 1
-                if let pageItems = page["items"] { items.append(contentsOf: pageItems.elements) }
-                if pages == 1 { resourceVersion = page[path: ["metadata", "resourceVersion"]]?.string ?? "" }
-                token = page[path: ["metadata", "continue"]]?.string.flatMap { $0.isEmpty ? nil : $0 }
-            } while token != nil
-            return ListResult(rawItems: items, itemAPIVersion: resource.apiVersion, itemKind: resource.kind,
-                              resourceVersion: resourceVersion, pages: pages)
+        var items: [JSONView] = []
+        let (resourceVersion, pages) = try await listPages(resource, namespace: namespace, labelSelector: labelSelector,
+                                                           limit: limit) { page in
+            if page.isFirst { items = [] }
+            items.append(contentsOf: page.items)
         }
+        return ListResult(rawItems: items, itemAPIVersion: resource.apiVersion, itemKind: resource.kind,
+                          resourceVersion: resourceVersion, pages: pages)
     }
 
     /// Server-side apply (`PATCH application/apply-patch+yaml`; JSON is YAML, and quoting every

@@ -28,9 +28,13 @@ public struct ListResult: Sendable {
 
     /// One item decoded, with `apiVersion` and `kind` filled in where the server left them out.
     public func decode(_ item: JSONView) -> Node {
+        Self.decode(item, apiVersion: itemAPIVersion, kind: itemKind)
+    }
+
+    public static func decode(_ item: JSONView, apiVersion: String, kind: String) -> Node {
         var node = item.node
-        if node["apiVersion"] == nil { node["apiVersion"] = .string(itemAPIVersion) }
-        if node["kind"] == nil { node["kind"] = .string(itemKind) }
+        if node["apiVersion"] == nil { node["apiVersion"] = .string(apiVersion) }
+        if node["kind"] == nil { node["kind"] = .string(kind) }
         return node
     }
 }

@@ -10,14 +10,21 @@ extension LivePlanner {
     func plan(_ repository: ConfigRepository, ref: String?, renderer: Renderer) async throws -> Plan {
         let discovery = startDiscovery()
         defer { discovery.cancel() }
+        let (label, desired, prefetched) = try await render(repository, ref: ref, renderer: renderer)
+        warnUnselectedFiles(desired.unselectedFiles)
+        var plan = try await plan(desired, prefetched: prefetched)
+        plan.revision = label
+        releaseInBackground(desired)
+        return plan
+    }
+
+    /// The revision's files are read, parsed and let go in here: only the rendering outlives
+    /// them (10,000 manifests' text is about 10 MiB a plan need not hold while it compares).
+    private func render(_ repository: ConfigRepository, ref: String?, renderer: Renderer) async throws
+        -> (label: String, desired: DesiredState, prefetched: LiveStateLoader.Prefetch) {
         let revision = try repository.revision(ref)
         let selection = try renderer.select(revision.files)
         let prefetched = await prefetch(renderer.outline(selection))
-        let desired = try renderer.render(selection)
-        warnUnselectedFiles(desired.unselectedFiles)
-        var plan = try await plan(desired, prefetched: prefetched)
-        plan.revision = revision.label
-        releaseInBackground(desired)
-        return plan
+        return (revision.label, try renderer.render(selection), prefetched)
     }
 }

@@ -38,6 +38,13 @@ public struct LeaderGuardedCluster: ControllerCluster {
         try await base.list(resource, namespace: namespace, labelSelector: labelSelector, limit: limit)
     }
 
+    public func listPages(_ resource: APIResource, namespace: String?, labelSelector: String?, limit: Int,
+                          eachPage: (ListPage) async throws -> Void)
+        async throws -> (resourceVersion: String, pages: Int) {
+        try await base.listPages(resource, namespace: namespace, labelSelector: labelSelector, limit: limit,
+                                 eachPage: eachPage)
+    }
+
     public func get(_ ref: ObjectReference) async throws -> Node? {
         try await base.get(ref)
     }

@@ -36,6 +36,15 @@ public struct MeteredCluster: ControllerCluster {
         try await count("list") { try await base.list(resource, namespace: namespace, labelSelector: labelSelector, limit: limit) }
     }
 
+    public func listPages(_ resource: APIResource, namespace: String?, labelSelector: String?, limit: Int,
+                          eachPage: (ListPage) async throws -> Void)
+        async throws -> (resourceVersion: String, pages: Int) {
+        try await count("list") {
+            try await base.listPages(resource, namespace: namespace, labelSelector: labelSelector, limit: limit,
+                                     eachPage: eachPage)
+        }
+    }
+
     public func get(_ ref: ObjectReference) async throws -> Node? {
         let object = try await count("get") { try await base.get(ref) }
         if object == nil { metrics.apiRequest(verb: "get", code: 404) }

@@ -14,11 +14,16 @@ public struct LiveState: Sendable {
     public var context: [ObjectKey: Node] = [:]
     /// Kinds the snapshot covers; a managed kind it does not list cannot be pruned or compared.
     public var listedKinds: Set<GroupKind> = []
+    /// Managed objects a live plan's loader already compared with the desired state it loads
+    /// for, and found unchanged, as each LIST page came in (`Item(json:…judgedAgainst:)`): only
+    /// what the planner asks of an unchanged object is kept, so the page could be freed. Only
+    /// meaningful with that desired state; never in `objects`.
+    public var unchanged: [ObjectKey: UnchangedObject] = [:]
 
     public init() {}
 
     /// Room for this many managed objects, when the caller knows about how many to expect.
-    public mutating func reserveCapacity(_ count: Int) { objects.reserveCapacity(count) }
+    public mutating func reserveCapacity(_ count: Int) { unchanged.reserveCapacity(count) }
 
     /// Adds any object, routing it to managed objects, namespaces or context.
     public mutating func insert(_ body: Node) {
@@ -28,14 +33,19 @@ public struct LiveState: Sendable {
     /// Adds an object whose identity is already worked out.
     public mutating func insert(_ item: Item) {
         listedKinds.insert(item.key.groupKind)
-        switch item.role {
-        case .namespace:
-            namespaces[item.key.name] = item.object.body
-            objects[item.key] = item.object
-        case .managed:
-            objects[item.key] = item.object
-        case .context:
-            context[item.key] = item.object.body
+        switch item.content {
+        case .unchanged(let facts):
+            unchanged[item.key] = facts
+        case .object(let object):
+            switch item.role {
+            case .namespace:
+                namespaces[item.key.name] = object.body
+                objects[item.key] = object
+            case .managed:
+                objects[item.key] = object
+            case .context:
+                context[item.key] = object.body
+            }
         }
     }
 
@@ -44,16 +54,38 @@ public struct LiveState: Sendable {
     /// is in is only dictionary inserts.
     public struct Item: Sendable {
         enum Role: Sendable { case namespace, managed, context }
+        enum Content: Sendable {
+            case object(LiveObject)
+            /// A managed object judged unchanged (see `LiveState.unchanged`).
+            case unchanged(UnchangedObject)
+        }
         let role: Role
-        public let object: LiveObject
-        public var key: ObjectKey { object.key }
+        let content: Content
+        public let key: ObjectKey
+        /// The value of the object's `reconcile.dev/instance` label (what a label selector matches).
+        public let instanceLabel: String?
+
+        /// The object; nil for one judged unchanged.
+        public var object: LiveObject? {
+            if case .object(let object) = content { return object }
+            return nil
+        }
+
+        init(role: Role, content: Content, key: ObjectKey, instanceLabel: String?) {
+            self.role = role
+            self.content = content
+            self.key = key
+            self.instanceLabel = instanceLabel
+        }
 
         /// Nil for an object without apiVersion, kind or name.
         public init?(_ body: Node) {
             guard let apiVersion = body.apiVersion, let kind = body.kind, let name = body.name else { return nil }
             let key = Self.key(apiVersion: apiVersion, kind: kind, namespace: body.namespace, name: name)
             role = Self.role(of: key)
-            object = LiveObject(key: key, apiVersion: apiVersion, body: body)
+            content = .object(LiveObject(key: key, apiVersion: apiVersion, body: body))
+            self.key = key
+            instanceLabel = body.labels[Tracking.instanceLabel]
         }
 
         /// An item of a LIST page read in place, `listAPIVersion` and `listKind` standing in for
@@ -68,15 +100,18 @@ public struct LiveState: Sendable {
             guard let apiVersion, let kind, let name = metadata?["name"]?.string else { return nil }
             let key = Self.key(apiVersion: apiVersion, kind: kind, namespace: metadata?["namespace"]?.string, name: name)
             role = Self.role(of: key)
-            object = role == .managed ? LiveObject(key: key, apiVersion: apiVersion, json: json, decode: decode)
-                : LiveObject(key: key, apiVersion: apiVersion, body: decode(json))
+            content = .object(role == .managed
+                ? LiveObject(key: key, apiVersion: apiVersion, json: json, decode: decode)
+                : LiveObject(key: key, apiVersion: apiVersion, body: decode(json)))
+            self.key = key
+            instanceLabel = metadata?[path: ["labels", Tracking.instanceLabel]]?.string
         }
 
-        private static func key(apiVersion: String, kind: String, namespace: String?, name: String) -> ObjectKey {
+        static func key(apiVersion: String, kind: String, namespace: String?, name: String) -> ObjectKey {
             ObjectKey(group: splitAPIVersion(apiVersion).group, kind: kind, namespace: namespace ?? "", name: name)
         }
 
-        private static func role(of key: ObjectKey) -> Role {
+        static func role(of key: ObjectKey) -> Role {
             if key.group.isEmpty && key.kind == "Namespace" { return .namespace }
             return Allowlist.entry(for: key.groupKind) != nil ? .managed : .context
         }
@@ -88,6 +123,14 @@ public struct LiveState: Sendable {
             key.kind == kind && key.group == group && key.namespace == namespace ? body : nil
         }
     }
+}
+
+/// What a live plan keeps of a managed object it found unchanged while reading its LIST page.
+public struct UnchangedObject: Sendable {
+    /// The reconcile instance that manages the object (prune counts the instance's objects).
+    public let trackingInstance: String?
+
+    public init(trackingInstance: String?) { self.trackingInstance = trackingInstance }
 }
 
 /// A live object of a managed kind.

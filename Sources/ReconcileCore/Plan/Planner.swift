@@ -46,6 +46,8 @@ public struct Planner: Sendable {
     }
 
     private func planObject(_ object: ManifestObject) -> ObjectOutcome {
+        // Judged while its LIST page was read (`LiveState.unchanged`), by `Planner.isUnchanged`.
+        if live.unchanged[object.key] != nil { return ObjectOutcome() }
         guard let current = live.objects[object.key] else {
             var change = PlannedChange(key: object.key, apiVersion: object.apiVersion, action: .create, bundle: object.bundle,
                                        source: object.source, diff: diff(old: nil, new: object.body, key: object.key))
@@ -68,13 +70,10 @@ public struct Planner: Sendable {
         // is judged there and, when it is, never decoded.
         // An object this instance tracks may still be owned by the legacy shared manager: its
         // fields count as ours (removals), and the change moves them to the instance's manager.
-        let tracked = current.trackingInstance == desired.instance
-        let managers = Tracking.managers(instance: desired.instance, includingLegacy: tracked)
+        let owner = current.trackingInstance, instance = desired.instance
         let (result, legacyOwned) = current.json?.withCursor {
-            (OwnedFieldCompare.compare(desired: object.body, live: $0, managers: managers, typeMetaMatched: true),
-             tracked && FieldSet.hasAppliedFields(by: Tracking.legacyFieldManager, in: $0))
-        } ?? (OwnedFieldCompare.compare(desired: object.body, live: current.body, managers: managers, typeMetaMatched: true),
-              tracked && FieldSet.hasAppliedFields(by: Tracking.legacyFieldManager, in: current.body))
+            Planner.ownedCompare(object, live: $0, trackingInstance: owner, instance: instance)
+        } ?? Planner.ownedCompare(object, live: current.body, trackingInstance: owner, instance: instance)
         if result.isUnchanged && !legacyOwned { return ObjectOutcome() }
         // The diff is shown in the desired version.
         var liveBody = current.body
@@ -196,7 +195,7 @@ public struct Planner: Sendable {
     // MARK: - Prune
 
     private func planPrunes(plan: inout Plan) -> [PlannedChange] {
-        var trackedCount = 0
+        var trackedCount = live.unchanged.values.reduce(0) { $0 + ($1.trackingInstance == desired.instance ? 1 : 0) }
         var orphans: [LiveObject] = []
         for object in live.objects.values where object.trackingInstance == desired.instance {
             trackedCount += 1

@@ -111,6 +111,8 @@ struct ManifestLoader {
             body.set(Node(.string(namespace)), at: ["metadata", "namespace"])
         }
         Tracking.stamp(&body, instance: instance, bundle: bundle.name, sourcePath: file.path)
+        // Kept for the whole plan (and between the controller's passes): no spare array room.
+        body.compact()
         let key = ObjectKey(group: group, kind: kind, namespace: namespace, name: name)
         return ManifestObject(key: key, apiVersion: apiVersion, body: body, bundle: bundle.name,
                               source: SourceLocation(file: file.path, mark: root.mark))

@@ -1,4 +1,5 @@
 import Kube
+import JSON
 import ReconcileCore
 import YAML
 
@@ -8,6 +9,11 @@ import YAML
 /// that routes may name, and the workloads and pods of namespaces whose injection reconcile
 /// manages. Kinds are listed concurrently, and can start before the desired state is rendered
 /// (`prefetch`), from a guess at its outline.
+///
+/// Each LIST page is dealt with as it comes in and then let go: its objects are judged against
+/// the desired state there and then (`LiveState.Item(json:…judgedAgainst:)`), and only the facts
+/// of an unchanged object, or a copy of one that is not, outlive the page. A LIST started before
+/// the render waits for it after its first page (`DesiredPromise`).
 public struct LiveStateLoader: Sendable {
     public var cluster: any ClusterAPI
     public var pageSize: Int
@@ -38,7 +44,7 @@ public struct LiveStateLoader: Sendable {
             guard namespace != nil || trackedBy != nil else { return items }
             return items.filter { item in
                 (namespace == nil || item.key.namespace == namespace)
-                    && (trackedBy == nil || item.object.label(Tracking.instanceLabel) == trackedBy)
+                    && (trackedBy == nil || item.instanceLabel == trackedBy)
             }
         }
     }
@@ -46,8 +52,13 @@ public struct LiveStateLoader: Sendable {
     /// LISTs started ahead of the render. Unused ones are cancelled when this is released.
     public final class Prefetch: Sendable {
         let lists: [Query: Task<[LiveState.Item], any Error>]
+        /// What the LISTs wait for before their second page: the desired state `load` is given.
+        let desired: DesiredPromise
 
-        init(lists: [Query: Task<[LiveState.Item], any Error>]) { self.lists = lists }
+        init(lists: [Query: Task<[LiveState.Item], any Error>], desired: DesiredPromise) {
+            self.lists = lists
+            self.desired = desired
+        }
 
         deinit { for task in lists.values { task.cancel() } }
 
@@ -61,19 +72,22 @@ public struct LiveStateLoader: Sendable {
     /// Starts the LISTs `outline` calls for and returns at once (after discovery). Failures
     /// surface in `load`, or not at all when the render shows the LIST is not needed.
     public func prefetch(_ outline: DesiredOutline) async -> Prefetch {
-        guard let queries = try? await queries(for: outline) else { return Prefetch(lists: [:]) }
+        let desired = DesiredPromise()
+        guard let queries = try? await queries(for: outline) else { return Prefetch(lists: [:], desired: desired) }
         var lists: [Query: Task<[LiveState.Item], any Error>] = [:]
-        for query in queries { lists[query] = start(query) }
-        return Prefetch(lists: lists)
+        for query in queries { lists[query] = start(query, desired: desired) }
+        return Prefetch(lists: lists, desired: desired)
     }
 
     public func load(for desired: DesiredState, prefetched: Prefetch? = nil) async throws -> LiveState {
         let outline = desired.outline
+        prefetched?.desired.fulfill(desired)
+        let promise = DesiredPromise(desired)
         let lists = try await queries(for: outline).map { query -> (Query, Task<[LiveState.Item], any Error>) in
             if let (started, task) = prefetched?.list(covering: query) {
                 return (query, started == query ? task : Task { query.filter(try await task.value) })
             }
-            return (query, start(query))
+            return (query, start(query, desired: promise))
         }
         // Items are added as each LIST completes, so building the state overlaps the others.
         var state = LiveState()
@@ -102,15 +116,29 @@ public struct LiveStateLoader: Sendable {
         return state
     }
 
-    /// One LIST, its items decoded into `LiveState.Item`s on the task that fetched them.
-    private func start(_ query: Query) -> Task<[LiveState.Item], any Error> {
+    /// One LIST, each page's items judged into `LiveState.Item`s on the task that fetched it,
+    /// once the desired state is there, before the next page is asked for.
+    private func start(_ query: Query, desired promise: DesiredPromise) -> Task<[LiveState.Item], any Error> {
         let cluster = self.cluster, pageSize = self.pageSize
         return Task {
             let selector = query.trackedBy.map { "\(Tracking.instanceLabel)=\($0)" }
-            let result = try await cluster.list(query.resource, namespace: query.namespace, labelSelector: selector, limit: pageSize)
-            return result.rawItems.compactMap {
-                LiveState.Item(json: $0, listAPIVersion: result.itemAPIVersion, listKind: result.itemKind, decode: result.decode)
+            var items: [LiveState.Item] = []
+            _ = try await cluster.listPages(query.resource, namespace: query.namespace, labelSelector: selector,
+                                            limit: pageSize) { page in
+                if page.isFirst { items = [] }
+                let desired = try await promise.value()
+                // Captures the type's names, not the page: nothing kept may hold the page.
+                let decode: @Sendable (JSONView) -> Node = { [apiVersion = page.itemAPIVersion, kind = page.itemKind] in
+                    ListResult.decode($0, apiVersion: apiVersion, kind: kind)
+                }
+                for json in page.items {
+                    if let item = LiveState.Item(json: json, listAPIVersion: page.itemAPIVersion,
+                                                 listKind: page.itemKind, decode: decode, judgedAgainst: desired) {
+                        items.append(item)
+                    }
+                }
             }
+            return items
         }
     }
 
