@@ -48,6 +48,22 @@ let package = Package(
         .target(name: "Git", dependencies: ["CGit2"], swiftSettings: swiftSettings),
         .target(name: "HTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
 
+        // MARK: - Commit-signature verification (issue 20): SSHSIG in-process, OpenPGP through gpgv
+        .target(
+            name: "CommitVerification",
+            dependencies: [
+                "Git",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CommitVerificationTests",
+            dependencies: ["CommitVerification", "Git", "ReconcileTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Kubernetes API client (the only user of libcurl for Kubernetes)
         .target(name: "Kube", dependencies: ["HTTP", "YAML"], swiftSettings: swiftSettings),
 
@@ -79,6 +95,7 @@ let package = Package(
             name: "ReconcileCLI",
             dependencies: [
                 "ReconcileCore", "ReconcileEngine", "ReconcileController", "Kube", "YAML", "Git", "HTTP", "GitHub",
+                "CommitVerification",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
