@@ -1,3 +1,4 @@
+import CommitVerification
 import Foundation
 import ReconcileController
 import ReconcileCore
@@ -23,10 +24,13 @@ final class GitDesiredStateSource: DesiredStateSource, @unchecked Sendable {
     private var rendered: (commit: String, defaultInstance: String, label: String, desired: DesiredState)?
     /// The controller's own namespace: protected (see `Scope`).
     private let ownNamespace: String?
+    /// `--verify-commits`: a commit it refuses is never read, let alone rendered (issue 20).
+    private let verifier: CommitVerifier?
 
-    init(options: RepoOptions, ownNamespace: String? = nil) {
+    init(options: RepoOptions, ownNamespace: String? = nil, verifier: CommitVerifier? = nil) {
         self.options = options
         self.ownNamespace = ownNamespace
+        self.verifier = verifier
     }
 
     func fetch() async throws -> String {
@@ -44,7 +48,7 @@ final class GitDesiredStateSource: DesiredStateSource, @unchecked Sendable {
                 throw error
             }
             self.repository = repository
-            let revision = try repository.revision(options.ref)
+            let revision = try repository.revision(try verifiedRef(repository))
             let id = revision.commit?.description ?? revision.label
             // Keep the current and the previous revisions only.
             if revisions[id] == nil { revisions = revisions.filter { $0.key == id } }
@@ -68,6 +72,17 @@ final class GitDesiredStateSource: DesiredStateSource, @unchecked Sendable {
             // A working tree (no commit) can change under the same label: never reused.
             if revision.commit != nil { rendered = (commit, defaultInstance, revision.label, desired) }
             return (revision.label, desired)
+        }
+    }
+
+    /// The ref to read: as given without a verifier; with one, the verified commit's id, or
+    /// `UntrustedRevision` (the loop then keeps the last verified commit).
+    private func verifiedRef(_ repository: ConfigRepository) throws -> String? {
+        guard let verifier else { return options.ref }
+        do {
+            return try verifier.verifiedCommit(in: repository, ref: options.ref).commit.hex
+        } catch let untrusted as UntrustedCommitError {
+            throw untrusted.untrustedRevision
         }
     }
 

@@ -68,6 +68,11 @@ public final class ControllerMetrics: Sendable {
         if failed { Counter(label: "reconcile_git_fetch_errors_total", dimensions: [], factory: factory).increment() }
     }
 
+    /// One refused check of a fetched commit, by refusal reason (`unsigned`, `unknown_key`, …).
+    public func commitVerificationFailure(reason: String) {
+        Counter(label: "reconcile_commit_verification_failures_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
     public func apiRequest(verb: String, code: Int) {
         Counter(label: "reconcile_api_requests_total", dimensions: [("verb", verb), ("code", String(code))], factory: factory).increment()
     }
