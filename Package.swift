@@ -45,6 +45,9 @@ let package = Package(
 
         // MARK: - Owners of the C libraries
         .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: swiftSettings),
+        // JSON in and out of the document tree YAML owns (`Node`), and the zero-copy tape that the
+        // live state of a plan is read through.
+        .target(name: "JSON", dependencies: ["YAML"], swiftSettings: swiftSettings),
         .target(name: "Git", dependencies: ["CGit2"], swiftSettings: swiftSettings),
         .target(name: "HTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
 
@@ -65,20 +68,23 @@ let package = Package(
         ),
 
         // MARK: - Kubernetes API client (the only user of libcurl for Kubernetes)
-        .target(name: "Kube", dependencies: ["HTTP", "YAML"], swiftSettings: swiftSettings),
+        .target(name: "Kube", dependencies: ["HTTP", "YAML", "JSON"], swiftSettings: swiftSettings),
 
-        // MARK: - GitHub REST client (pull-request comments) over HTTP; JSON through YAML's Node
-        .target(name: "GitHub", dependencies: ["HTTP", "YAML"], swiftSettings: swiftSettings),
+        // MARK: - GitHub REST client (pull-request comments) over HTTP
+        .target(name: "GitHub", dependencies: ["HTTP", "YAML", "JSON"], swiftSettings: swiftSettings),
 
-        // MARK: - Pure core and the CLI
-        .target(name: "ReconcileCore", dependencies: ["YAML"], swiftSettings: swiftSettings),
+        // MARK: - Pure core, the desired-state source, the engine, the controller and the CLI
+        .target(name: "ReconcileCore", dependencies: ["YAML", "JSON"], swiftSettings: swiftSettings),
+        // The config repository (a directory or a git URL through libgit2) → the files of a
+        // revision → the rendered desired state; used by the CLI and the controller alike.
+        .target(name: "ReconcileSource", dependencies: ["ReconcileCore", "Git", "CommitVerification"], swiftSettings: swiftSettings),
         // Live snapshot, dry-run, apply, restarts, events: the I/O engine around the pure core.
         .target(name: "ReconcileEngine", dependencies: ["ReconcileCore", "Kube", "YAML"], swiftSettings: swiftSettings),
         // `reconcile run`: the in-cluster controller (loop, leader election, drift, HTTP, metrics).
         .target(
             name: "ReconcileController",
             dependencies: [
-                "ReconcileCore", "ReconcileEngine", "Kube", "YAML", "Git", "CMalloc",
+                "ReconcileCore", "ReconcileEngine", "ReconcileSource", "Kube", "YAML", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -94,8 +100,8 @@ let package = Package(
         .target(
             name: "ReconcileCLI",
             dependencies: [
-                "ReconcileCore", "ReconcileEngine", "ReconcileController", "Kube", "YAML", "Git", "HTTP", "GitHub",
-                "CommitVerification",
+                "ReconcileCore", "ReconcileEngine", "ReconcileSource", "ReconcileController", "Kube", "YAML", "Git", "HTTP",
+                "GitHub", "CommitVerification",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -116,7 +122,7 @@ let package = Package(
         .target(
             name: "KubeTestServer",
             dependencies: [
-                "YAML",
+                "YAML", "JSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -132,7 +138,7 @@ let package = Package(
         .testTarget(name: "KubeTests", dependencies: ["Kube", "HTTP", "YAML"], swiftSettings: swiftSettings),
         // Run against a real cluster instead of the test server when RECONCILE_TEST_KUBECONFIG is set.
         .testTarget(name: "KubeIntegrationTests", dependencies: ["Kube", "KubeTestServer", "HTTP", "YAML"], swiftSettings: swiftSettings),
-        .testTarget(name: "ChartTests", dependencies: ["YAML", "ReconcileTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChartTests", dependencies: ["YAML", "JSON", "ReconcileTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FindingsTests", dependencies: ["ReconcileCore", "YAML"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReconcileEngineTests",
@@ -142,14 +148,15 @@ let package = Package(
         .testTarget(
             name: "ControllerTests",
             dependencies: [
-                "ReconcileController", "ReconcileCLI", "ReconcileEngine", "KubeTestServer", "ReconcileTestSupport",
-                "Kube", "YAML", "ReconcileCore", "HTTP",
+                "ReconcileController", "ReconcileSource", "ReconcileEngine", "KubeTestServer", "ReconcileTestSupport",
+                "Kube", "YAML", "ReconcileCore", "HTTP", "CommitVerification",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "YAML"], swiftSettings: swiftSettings),
         .testTarget(name: "GitTests", dependencies: ["Git", "ReconcileTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "ReconcileTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
@@ -159,13 +166,14 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconcileCoreTests",
-            dependencies: ["ReconcileCore", "YAML"],
+            dependencies: ["ReconcileCore", "YAML", "JSON"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ReconcileCLITests",
-            dependencies: ["ReconcileCLI", "ReconcileCore", "Git", "YAML", "ReconcileTestSupport"],
+            dependencies: ["ReconcileCLI", "ReconcileCore", "ReconcileSource", "Git", "YAML", "ReconcileTestSupport"],
+            exclude: ["Golden"],  // read from the source tree by GoldenPlanTests, so they can be regenerated
             resources: [.copy("BadInput")],
             swiftSettings: swiftSettings
         ),
@@ -179,7 +187,7 @@ let package = Package(
 // libFuzzer (`LLVMFuzzerRunDriver`, declared by CFuzzDriver). Never part of the `reconcile` product.
 let fuzzHarnesses: [(product: String, target: String, path: String, dependencies: [Target.Dependency])] = [
     ("fuzz-yaml", "FuzzYAML", "Fuzz/yaml", ["YAML", "ReconcileCore"]),
-    ("fuzz-json", "FuzzJSON", "Fuzz/json", ["YAML"]),
+    ("fuzz-json", "FuzzJSON", "Fuzz/json", ["JSON", "YAML"]),
     ("fuzz-policy", "FuzzPolicy", "Fuzz/policy", ["ReconcileCore", "YAML"]),
     ("fuzz-kubeconfig", "FuzzKubeConfig", "Fuzz/kubeconfig", ["Kube"]),
     ("fuzz-watch-lines", "FuzzWatchLines", "Fuzz/watch-lines", ["Kube"]),

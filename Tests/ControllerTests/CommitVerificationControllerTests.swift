@@ -1,3 +1,4 @@
+import CommitVerification
 import Foundation
 import HTTP
 import Kube
@@ -16,9 +17,9 @@ struct CommitVerificationControllerTests {
     @Test func unsignedCommitsAreHeldBackAndSignedOnesApply() async throws {
         let harness = try ControllerHarness()
         let key = try TestSigning.sshKey(type: "ed25519", in: harness.root, name: "release")
-        let signers = harness.root + "/allowed_signers"
-        try "test@example.com namespaces=\"git\" \(key.publicKey)\n".write(toFile: signers, atomically: true, encoding: .utf8)
-        let running = try harness.start(fastLease: false, extra: ["--verify-commits", "--trusted-signers", signers])
+        let signers = try AllowedSigners(text: "test@example.com namespaces=\"git\" \(key.publicKey)\n", path: "allowed_signers")
+        let verifier = CommitVerifier(policy: VerificationPolicy(ssh: SSHVerifier(signers: signers)))
+        let running = try harness.start(fastLease: false, verifier: verifier)
 
         // The initial commit is unsigned: nothing is applied, and readiness says why.
         #expect(await harness.eventually(30) { (harness.status()["verificationError"] ?? "").contains("[unsigned]") })

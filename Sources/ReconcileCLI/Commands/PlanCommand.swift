@@ -3,6 +3,7 @@ import CommitVerification
 import Foundation
 import Kube
 import ReconcileCore
+import ReconcileSource
 import ReconcileEngine
 import YAML
 

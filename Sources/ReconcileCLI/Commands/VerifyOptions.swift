@@ -2,7 +2,6 @@ import ArgumentParser
 import CommitVerification
 import Foundation
 import Git
-import ReconcileController
 import ReconcileCore
 
 /// Commit-signature policy flags shared by `plan`, `apply` and `run` (issue 20). The policy
@@ -60,40 +59,6 @@ struct VerifyOptions: ParsableArguments {
 }
 
 extension VerificationPolicy.Mode: ExpressibleByArgument {}
-
-/// An unsigned, badly signed or untrusted revision: never rendered, never applied.
-struct UntrustedCommitError: Error, CustomStringConvertible {
-    /// The commit the ref resolved to.
-    let commit: ObjectID
-    let results: [VerificationResult]
-
-    var refused: [VerificationResult] { results.filter { !$0.verdict.isVerified } }
-
-    var description: String {
-        "refusing to render or apply: " + refused.map(\.summary).joined(separator: "; ")
-    }
-
-    /// The controller's form: the loop keeps the last verified commit when a fetch throws it.
-    var untrustedRevision: UntrustedRevision {
-        UntrustedRevision(commit: commit.hex, reason: refused.first?.verdict.refusal?.reason.rawValue ?? "unsigned",
-                          message: refused.map(\.summary).joined(separator: "; "))
-    }
-}
-
-extension CommitVerifier {
-    /// Verifies what `ref` (nil: HEAD) names in `repository` and returns the verified commit id
-    /// to render, so the commit rendered is exactly the one verified; throws
-    /// `UntrustedCommitError` when the policy refuses it.
-    func verifiedCommit(in repository: ConfigRepository, ref: String?) throws -> (commit: ObjectID, results: [VerificationResult]) {
-        guard let git = repository.git else {
-            throw UserError("--verify-commits needs a git repository, and \(repository.displayName) is a plain directory")
-        }
-        let commit = try git.resolveCommit(ref ?? "HEAD")
-        let results = try verify(repository: git, commit: commit, ref: ref)
-        guard results.allSatisfy(\.verdict.isVerified) else { throw UntrustedCommitError(commit: commit, results: results) }
-        return (commit, results)
-    }
-}
 
 extension VerificationResult {
     /// The plan's copy of this verdict (shown by `plan --base` in the pull request).

@@ -3,6 +3,7 @@ import Kube
 import Logging
 import ReconcileCore
 import ReconcileEngine
+import ReconcileSource
 import ServiceLifecycle
 import YAML
 

@@ -1,3 +1,4 @@
+public import JSON
 public import YAML
 
 /// The JMESPath subset policies use inside `{{ }}`: dotted paths from `request.object` or

@@ -1,3 +1,4 @@
+public import JSON
 public import YAML
 
 /// The pure heart of reconcile: desired state × live state → an ordered plan. No I/O, so every

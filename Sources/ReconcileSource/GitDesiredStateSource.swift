@@ -1,6 +1,5 @@
 import CommitVerification
-import Foundation
-import ReconcileController
+import Dispatch
 import ReconcileCore
 
 /// The config repository as the controller's source: opened once (for a URL: cloned or fetched
@@ -8,32 +7,40 @@ import ReconcileCore
 /// libgit2 looks the remote up once for the controller's life (see `GitRepository.origin`); a
 /// fetch that fails drops it, and the next pass opens it afresh. The revision's files are kept
 /// so the last good commit renders even when the remote is gone.
-/// libgit2 blocks, so the work runs on its own queue, not on the concurrency pool's threads.
-final class GitDesiredStateSource: DesiredStateSource, @unchecked Sendable {
-    private let options: RepoOptions
+/// libgit2 blocks, so the work runs on its own serial queue, not on the concurrency pool's
+/// threads; every mutable property below is touched only on `queue`, which is what makes the
+/// `@unchecked Sendable` sound.
+public final class GitDesiredStateSource: DesiredStateSource, @unchecked Sendable {
+    /// Builds the renderer for the repository's default instance name.
+    public typealias MakeRenderer = @Sendable (_ defaultInstance: String) throws -> Renderer
+
+    private let settings: RepositorySettings
+    private let makeRenderer: MakeRenderer
+    private let warnUnselected: @Sendable ([String]) -> Void
     private let queue = DispatchQueue(label: "reconcile.git")
-    /// Touched only on `queue`.
     private var revisions: [String: ConfigRepository.Revision] = [:]
     private var defaultInstance = "default"
-    /// Touched only on `queue`.
     private var repository: ConfigRepository?
-    /// The last commit rendered and what it rendered to, touched only on `queue`. A commit is
-    /// immutable and the renderer's other inputs (flags, default instance) are fixed for the
-    /// process, so a pass over an unchanged commit reuses it: no re-parse of every file, and the
-    /// desired state shares its storage with the drift target instead of doubling it (issue 18).
+    /// The last commit rendered and what it rendered to. A commit is immutable and the renderer's
+    /// other inputs (flags, default instance) are fixed for the process, so a pass over an
+    /// unchanged commit reuses it: no re-parse of every file, and the desired state shares its
+    /// storage with the drift target instead of doubling it (issue 18).
     private var rendered: (commit: String, defaultInstance: String, label: String, desired: DesiredState)?
-    /// The controller's own namespace: protected (see `Scope`).
-    private let ownNamespace: String?
-    /// `--verify-commits`: a commit it refuses is never read, let alone rendered (issue 20).
     private let verifier: CommitVerifier?
 
-    init(options: RepoOptions, ownNamespace: String? = nil, verifier: CommitVerifier? = nil) {
-        self.options = options
-        self.ownNamespace = ownNamespace
+    /// `warnUnselected` receives the files no bundle selects after each render (the CLI prints
+    /// them on stderr).
+    /// `verifier` (`--verify-commits`): a commit it refuses is never read, let alone rendered;
+    /// `fetch` throws `UntrustedRevision` and the loop keeps the last verified commit (issue 20).
+    public init(settings: RepositorySettings, makeRenderer: @escaping MakeRenderer,
+                warnUnselected: @escaping @Sendable ([String]) -> Void = { _ in }, verifier: CommitVerifier? = nil) {
+        self.settings = settings
+        self.makeRenderer = makeRenderer
+        self.warnUnselected = warnUnselected
         self.verifier = verifier
     }
 
-    func fetch() async throws -> String {
+    public func fetch() async throws -> String {
         try await onQueue { [self] in
             let repository: ConfigRepository
             do {
@@ -41,7 +48,7 @@ final class GitDesiredStateSource: DesiredStateSource, @unchecked Sendable {
                     try open.refresh()
                     repository = open
                 } else {
-                    repository = try options.openRepository()
+                    repository = try settings.open()
                 }
             } catch {
                 self.repository = nil
@@ -58,17 +65,15 @@ final class GitDesiredStateSource: DesiredStateSource, @unchecked Sendable {
         }
     }
 
-    func render(commit: String) async throws -> (label: String, desired: DesiredState) {
+    public func render(commit: String) async throws -> (label: String, desired: DesiredState) {
         try await onQueue { [self] in
-            guard let revision = revisions[commit] else { throw UserError("revision \(commit) was never fetched") }
+            guard let revision = revisions[commit] else { throw SourceError("revision \(commit) was never fetched") }
             if revision.commit != nil, let last = rendered, last.commit == commit, last.defaultInstance == defaultInstance {
                 return (last.label, last.desired)
             }
             rendered = nil
-            let renderer = try options.renderer(defaultInstance: defaultInstance, ownNamespace: ownNamespace)
-            let desired = try renderer.render(revision.files)
-            // No logger here: stderr, as the CLI's warnings (the controller logs the pass itself).
-            warnUnselectedFiles(desired.unselectedFiles)
+            let desired = try makeRenderer(defaultInstance).render(revision.files)
+            warnUnselected(desired.unselectedFiles)
             // A working tree (no commit) can change under the same label: never reused.
             if revision.commit != nil { rendered = (commit, defaultInstance, revision.label, desired) }
             return (revision.label, desired)
@@ -78,9 +83,9 @@ final class GitDesiredStateSource: DesiredStateSource, @unchecked Sendable {
     /// The ref to read: as given without a verifier; with one, the verified commit's id, or
     /// `UntrustedRevision` (the loop then keeps the last verified commit).
     private func verifiedRef(_ repository: ConfigRepository) throws -> String? {
-        guard let verifier else { return options.ref }
+        guard let verifier else { return settings.ref }
         do {
-            return try verifier.verifiedCommit(in: repository, ref: options.ref).commit.hex
+            return try verifier.verifiedCommit(in: repository, ref: settings.ref).commit.hex
         } catch let untrusted as UntrustedCommitError {
             throw untrusted.untrustedRevision
         }
