@@ -77,7 +77,8 @@ let package = Package(
         .target(name: "ReconcileCore", dependencies: ["YAML", "JSON"], swiftSettings: swiftSettings),
         // The config repository (a directory or a git URL through libgit2) → the files of a
         // revision → the rendered desired state; used by the CLI and the controller alike.
-        .target(name: "ReconcileSource", dependencies: ["ReconcileCore", "Git", "CommitVerification"], swiftSettings: swiftSettings),
+        .target(
+            name: "ReconcileSource", dependencies: ["ReconcileCore", "Git", "CommitVerification"], swiftSettings: swiftSettings),
         // Live snapshot, dry-run, apply, restarts, events: the I/O engine around the pure core.
         .target(name: "ReconcileEngine", dependencies: ["ReconcileCore", "Kube", "YAML"], swiftSettings: swiftSettings),
         // `reconcile run`: the in-cluster controller (loop, leader election, drift, HTTP, metrics).

@@ -1,5 +1,5 @@
-import Foundation
 internal import CGit2
+import Foundation
 
 /// Reading signatures and signed payloads of commits and annotated tags (issue 20). Verification
 /// itself lives in `CommitVerification`; this only copies the bytes out of libgit2.
@@ -20,11 +20,14 @@ extension GitRepository {
                 let committer = Self.identity(git_commit_committer(commit))
                 if code == GIT_ENOTFOUND.rawValue {
                     // Unsigned: the payload is the whole raw commit, for completeness.
-                    return SignedObject(kind: .commit, id: id, signature: nil, payload: try rawObject(id), signer: committer)
+                    return SignedObject(
+                        kind: .commit, id: id, signature: nil, payload: try rawObject(id), signer: committer)
                 }
-                try LibGit2.check(code, "git_commit_extract_signature", "cannot read the signature of commit \(id.short) in \(path)")
-                return SignedObject(kind: .commit, id: id, signature: Self.bytes(signature), payload: Self.bytes(payload),
-                                    signer: committer)
+                try LibGit2.check(
+                    code, "git_commit_extract_signature", "cannot read the signature of commit \(id.short) in \(path)")
+                return SignedObject(
+                    kind: .commit, id: id, signature: Self.bytes(signature), payload: Self.bytes(payload),
+                    signer: committer)
             }
         }
     }
@@ -45,7 +48,8 @@ extension GitRepository {
                 let tagger = Self.identity(git_tag_tagger(object))
                 let tagName = swiftString(git_tag_name(object))
                 let (payload, signature) = TrailingSignature.split(try rawObject(id))
-                return SignedObject(kind: .tag, id: id, signature: signature, payload: payload, signer: tagger, tagName: tagName)
+                return SignedObject(
+                    kind: .tag, id: id, signature: signature, payload: payload, signer: tagger, tagName: tagName)
             }
             throw GitError.referenceNotFound(name, in: path)
         }
@@ -54,7 +58,8 @@ extension GitRepository {
     /// The object's bytes as stored (without git's `type size\0` header).
     private func rawObject(_ id: ObjectID) throws(GitError) -> [UInt8] {
         var odb: OpaquePointer?
-        try LibGit2.check(git_repository_odb(&odb, handle), "git_repository_odb", "cannot open the object database of \(path)")
+        try LibGit2.check(
+            git_repository_odb(&odb, handle), "git_repository_odb", "cannot open the object database of \(path)")
         defer { git_odb_free(odb) }
         var object: OpaquePointer?
         var oid = id.oid
@@ -71,8 +76,11 @@ extension GitRepository {
     }
 
     private static func identity(_ signature: UnsafePointer<git_signature>?) -> GitIdentity {
-        guard let signature = signature?.pointee else { return GitIdentity(name: "", email: "", time: Date(timeIntervalSince1970: 0)) }
-        return GitIdentity(name: swiftString(signature.name) ?? "", email: swiftString(signature.email) ?? "",
-                           time: Date(timeIntervalSince1970: TimeInterval(signature.when.time)))
+        guard let signature = signature?.pointee else {
+            return GitIdentity(name: "", email: "", time: Date(timeIntervalSince1970: 0))
+        }
+        return GitIdentity(
+            name: swiftString(signature.name) ?? "", email: swiftString(signature.email) ?? "",
+            time: Date(timeIntervalSince1970: TimeInterval(signature.when.time)))
     }
 }

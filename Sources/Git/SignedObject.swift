@@ -36,7 +36,9 @@ public struct SignedObject: Sendable, Equatable {
     /// For a tag, the name in its `tag` line; nil for a commit.
     public let tagName: String?
 
-    public init(kind: Kind, id: ObjectID, signature: [UInt8]?, payload: [UInt8], signer: GitIdentity, tagName: String? = nil) {
+    public init(
+        kind: Kind, id: ObjectID, signature: [UInt8]?, payload: [UInt8], signer: GitIdentity, tagName: String? = nil
+    ) {
         self.kind = kind
         self.id = id
         self.signature = signature

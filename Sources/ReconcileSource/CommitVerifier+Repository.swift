@@ -15,8 +15,9 @@ public struct UntrustedCommitError: Error, CustomStringConvertible, Sendable {
 
     /// The controller's form: the loop keeps the last verified commit when a fetch throws it.
     public var untrustedRevision: UntrustedRevision {
-        UntrustedRevision(commit: commit.hex, reason: refused.first?.verdict.refusal?.reason.rawValue ?? "unsigned",
-                          message: refused.map(\.summary).joined(separator: "; "))
+        UntrustedRevision(
+            commit: commit.hex, reason: refused.first?.verdict.refusal?.reason.rawValue ?? "unsigned",
+            message: refused.map(\.summary).joined(separator: "; "))
     }
 }
 
@@ -24,13 +25,18 @@ extension CommitVerifier {
     /// Verifies what `ref` (nil: HEAD) names in `repository` and returns the verified commit id
     /// to render, so the commit rendered is exactly the one verified; throws
     /// `UntrustedCommitError` when the policy refuses it.
-    public func verifiedCommit(in repository: ConfigRepository, ref: String?) throws -> (commit: ObjectID, results: [VerificationResult]) {
+    public func verifiedCommit(
+        in repository: ConfigRepository, ref: String?
+    ) throws -> (commit: ObjectID, results: [VerificationResult]) {
         guard let git = repository.git else {
-            throw SourceError("--verify-commits needs a git repository, and \(repository.displayName) is a plain directory")
+            throw SourceError(
+                "--verify-commits needs a git repository, and \(repository.displayName) is a plain directory")
         }
         let commit = try git.resolveCommit(ref ?? "HEAD")
         let results = try verify(repository: git, commit: commit, ref: ref)
-        guard results.allSatisfy(\.verdict.isVerified) else { throw UntrustedCommitError(commit: commit, results: results) }
+        guard results.allSatisfy(\.verdict.isVerified) else {
+            throw UntrustedCommitError(commit: commit, results: results)
+        }
         return (commit, results)
     }
 }

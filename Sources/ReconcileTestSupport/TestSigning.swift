@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,7 +34,8 @@ public enum TestSigning {
         var args = ["-q", "-t", type, "-N", "", "-C", name, "-f", path]
         if let bits { args += ["-b", String(bits)] }
         try run("ssh-keygen", args, in: directory)
-        let publicKey = try String(contentsOfFile: path + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let publicKey = try String(contentsOfFile: path + ".pub", encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         return SSHKey(privateKeyPath: path, publicKey: publicKey)
     }
 
@@ -56,14 +58,17 @@ public enum TestSigning {
         /// A new empty home under `directory`.
         public init(in directory: String) throws {
             path = directory + "/gnupg-\(UUID().uuidString.prefix(8))"
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
         }
 
         /// An unprotected ed25519 signing key (fast); `expire` as gpg's Expire-Date (`0`, `1d`);
         /// `fakedTime` (`20200101T000000`) makes it as of that moment. Returns its fingerprint.
         @discardableResult
-        public func generateKey(name: String, email: String, expire: String = "0", fakedTime: String? = nil) throws -> String {
+        public func generateKey(
+            name: String, email: String, expire: String = "0", fakedTime: String? = nil
+        ) throws -> String {
             let parameters = """
                 %no-protection
                 Key-Type: eddsa
@@ -81,8 +86,10 @@ public enum TestSigning {
             if let fakedTime { args += ["--faked-system-time", fakedTime + "!"] }
             try gpg(args + ["--gen-key", file])
             let listing = try gpg(["--with-colons", "--fingerprint", email])
-            guard let fpr = listing.split(separator: "\n").first(where: { $0.hasPrefix("fpr:") })?
-                .split(separator: ":", omittingEmptySubsequences: false).dropFirst(9).first else {
+            guard
+                let fpr = listing.split(separator: "\n").first(where: { $0.hasPrefix("fpr:") })?
+                    .split(separator: ":", omittingEmptySubsequences: false).dropFirst(9).first
+            else {
                 throw TestGit.Failure(description: "gpg made no key for \(email): \(listing)")
             }
             return String(fpr)
@@ -93,14 +100,16 @@ public enum TestSigning {
         public func programAsOf(_ fakedTime: String) throws -> String {
             let script = path + "/gpg-as-of-\(fakedTime)"
             let gpg = BuiltProducts.tool(named: "gpg") ?? "/usr/bin/gpg"
-            try "#!/bin/sh\nexec \(gpg) --faked-system-time \(fakedTime)! \"$@\"\n".write(toFile: script, atomically: true, encoding: .utf8)
+            try "#!/bin/sh\nexec \(gpg) --faked-system-time \(fakedTime)! \"$@\"\n".write(
+                toFile: script, atomically: true, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
             return script
         }
 
         /// Stops the gpg-agent gpg started for this home (call before removing it).
         public func close() {
-            _ = try? TestSigning.run("gpgconf", ["--homedir", path, "--kill", "gpg-agent"], in: path, environment: ["GNUPGHOME": path])
+            _ = try? TestSigning.run(
+                "gpgconf", ["--homedir", path, "--kill", "gpg-agent"], in: path, environment: ["GNUPGHOME": path])
         }
 
         /// Adds a second user ID to the key.
@@ -132,32 +141,44 @@ public enum TestSigning {
     /// A commit of `files` signed by `git -S` with the SSH key; `committerEmail` overrides the
     /// fixture's committer. Returns the commit id.
     @discardableResult
-    public static func sshSignedCommit(in repo: String, key: SSHKey, files: [String: String], message: String,
-                                       committerEmail: String? = nil) throws -> String {
-        try commit(in: repo, files: files, message: message, committerEmail: committerEmail,
-                   config: ["gpg.format=ssh", "user.signingkey=\(key.privateKeyPath)"], sign: true, environment: [:])
+    public static func sshSignedCommit(
+        in repo: String, key: SSHKey, files: [String: String], message: String,
+        committerEmail: String? = nil
+    ) throws -> String {
+        try commit(
+            in: repo, files: files, message: message, committerEmail: committerEmail,
+            config: ["gpg.format=ssh", "user.signingkey=\(key.privateKeyPath)"], sign: true, environment: [:])
     }
 
     /// A commit signed by `git -S` with the OpenPGP key `fingerprint` from `home`.
     @discardableResult
-    public static func gpgSignedCommit(in repo: String, home: GPGHome, fingerprint: String, files: [String: String],
-                                       message: String, committerEmail: String? = nil, program: String = "gpg") throws -> String {
-        try commit(in: repo, files: files, message: message, committerEmail: committerEmail,
-                   config: ["gpg.format=openpgp", "gpg.program=\(program)", "user.signingkey=\(fingerprint)"], sign: true,
-                   environment: ["GNUPGHOME": home.path])
+    public static func gpgSignedCommit(
+        in repo: String, home: GPGHome, fingerprint: String, files: [String: String],
+        message: String, committerEmail: String? = nil, program: String = "gpg"
+    ) throws -> String {
+        try commit(
+            in: repo, files: files, message: message, committerEmail: committerEmail,
+            config: ["gpg.format=openpgp", "gpg.program=\(program)", "user.signingkey=\(fingerprint)"], sign: true,
+            environment: ["GNUPGHOME": home.path])
     }
 
     /// An unsigned commit (`committerEmail` as for the signed ones).
     @discardableResult
-    public static func unsignedCommit(in repo: String, files: [String: String], message: String,
-                                      committerEmail: String? = nil) throws -> String {
-        try commit(in: repo, files: files, message: message, committerEmail: committerEmail, config: [], sign: false, environment: [:])
+    public static func unsignedCommit(
+        in repo: String, files: [String: String], message: String,
+        committerEmail: String? = nil
+    ) throws -> String {
+        try commit(
+            in: repo, files: files, message: message, committerEmail: committerEmail, config: [], sign: false,
+            environment: [:])
     }
 
     /// A commit on HEAD whose `gpgsig` header is whatever `sign` returns for the commit's bytes
     /// (for signatures git would not make: another namespace, another key's). Moves HEAD to it.
     @discardableResult
-    public static func handSignedCommit(in repo: String, message: String, sign: ([UInt8]) throws -> String) throws -> String {
+    public static func handSignedCommit(
+        in repo: String, message: String, sign: ([UInt8]) throws -> String
+    ) throws -> String {
         let tree = try TestGit.run(["rev-parse", "HEAD^{tree}"], in: repo)
         let parent = try TestGit.run(["rev-parse", "HEAD"], in: repo)
         let identity = "Test User <test@example.com> 1714564800 +0000"
@@ -171,12 +192,16 @@ public enum TestSigning {
     @discardableResult
     public static func tamperedCommit(in repo: String, from id: String, message: String) throws -> String {
         let raw = try TestGit.run(["cat-file", "commit", id], in: repo) + "\n"
-        guard let blank = raw.range(of: "\n\n") else { throw TestGit.Failure(description: "commit \(id) has no message") }
+        guard let blank = raw.range(of: "\n\n") else {
+            throw TestGit.Failure(description: "commit \(id) has no message")
+        }
         let object = String(raw[..<blank.lowerBound]) + "\n\n" + message + "\n"
         return try writeObject(object, in: repo)
     }
 
-    private static func writeCommit(in repo: String, withHeader signature: String, into payload: String) throws -> String {
+    private static func writeCommit(
+        in repo: String, withHeader signature: String, into payload: String
+    ) throws -> String {
         guard let end = payload.range(of: "\n\n") else { throw TestGit.Failure(description: "payload has no message") }
         let header = "gpgsig " + signature.trimmingCharacters(in: .newlines).replacingOccurrences(of: "\n", with: "\n ")
         let object = String(payload[..<end.lowerBound]) + "\n" + header + String(payload[end.lowerBound...])
@@ -193,22 +218,27 @@ public enum TestSigning {
         return id
     }
 
-    private static func commit(in repo: String, files: [String: String], message: String, committerEmail: String?,
-                               config: [String], sign: Bool, environment: [String: String]) throws -> String {
+    private static func commit(
+        in repo: String, files: [String: String], message: String, committerEmail: String?,
+        config: [String], sign: Bool, environment: [String: String]
+    ) throws -> String {
         for (name, text) in files { try TestGit.write(text, to: repo + "/" + name) }
         var env = environment
         if let committerEmail { env["GIT_COMMITTER_EMAIL"] = committerEmail }
         let configArgs = config.flatMap { ["-c", $0] }
         try run("git", ["-c", "init.defaultBranch=main", "add", "-A"], in: repo, environment: env)
-        try run("git", configArgs + ["commit", "-q", "--allow-empty"] + (sign ? ["-S"] : []) + ["-m", message],
-                in: repo, environment: env)
+        try run(
+            "git", configArgs + ["commit", "-q", "--allow-empty"] + (sign ? ["-S"] : []) + ["-m", message],
+            in: repo, environment: env)
         return try TestGit.run(["rev-parse", "HEAD"], in: repo)
     }
 
     /// Runs `tool` with TestGit's isolated environment plus `environment`, failing after 60 s.
     @discardableResult
-    public static func run(_ tool: String, _ args: [String], in directory: String,
-                           environment: [String: String] = [:]) throws -> String {
+    public static func run(
+        _ tool: String, _ args: [String], in directory: String,
+        environment: [String: String] = [:]
+    ) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [tool] + args

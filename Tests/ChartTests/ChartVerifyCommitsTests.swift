@@ -12,7 +12,8 @@ struct ChartVerifyCommitsTests {
         #expect(values[path: ["verifyCommits", "signersKey"]]?.string == "allowed_signers")
         #expect(values[path: ["verifyCommits", "requireSignerIsCommitter"]]?.bool == false)
         let schema = try ChartFiles.json("values.schema.json")
-        #expect(schema[path: ["properties", "verifyCommits", "properties", "mode", "enum"]]?.sequence?.compactMap(\.string)
+        #expect(
+            schema[path: ["properties", "verifyCommits", "properties", "mode", "enum"]]?.sequence?.compactMap(\.string)
                 == ["off", "head", "tag", "both"])
         #expect(schema[path: ["properties", "verifyCommits", "additionalProperties"]]?.bool == false)
     }
@@ -31,9 +32,13 @@ struct ChartVerifyCommitsTests {
         #expect(args.contains("--require-signer-is-committer"))
         #expect(value(after: "--allowed-committers") != nil)
 
-        let mount = (container["volumeMounts"]?.sequence ?? []).first { $0["mountPath"]?.string == "/etc/reconcile/verify" }
+        let mount = (container["volumeMounts"]?.sequence ?? []).first {
+            $0["mountPath"]?.string == "/etc/reconcile/verify"
+        }
         #expect(mount?["readOnly"]?.bool == true)
-        let volume = (try ChartWorkloadTests.podSpec()["volumes"]?.sequence ?? []).first { $0["name"]?.string == mount?["name"]?.string }
+        let volume = (try ChartWorkloadTests.podSpec()["volumes"]?.sequence ?? []).first {
+            $0["name"]?.string == mount?["name"]?.string
+        }
         let paths = Set((volume?[path: ["secret", "items"]]?.sequence ?? []).compactMap { $0["path"]?.string })
         #expect(paths == ["allowed_signers", "keyring"])
         #expect(volume?[path: ["secret", "defaultMode"]] != nil)

@@ -1,9 +1,11 @@
 import Foundation
 import Testing
+
 @testable import CommitVerification
 
 /// git's allowed_signers format: principals, options, keys, and errors naming file and line.
 @Suite struct AllowedSignersTests {
+    static let opsOptions = #"namespaces="git,file",valid-after="20240101",valid-before="202406301200Z""#
     static let ed25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOC0PEOK29z9eVz24+q4JzOOk2f5tp4L+4KLdMoICO3u"
 
     @Test func parsesPrinciplesOptionsAndComments() throws {
@@ -11,7 +13,7 @@ import Testing
             # trusted signers
             alice@example.com \(Self.ed25519) alice laptop
 
-            "*@ops.example.com,!mallory@ops.example.com" namespaces="git,file",valid-after="20240101",valid-before="202406301200Z" \(Self.ed25519)
+            "*@ops.example.com,!mallory@ops.example.com" \(Self.opsOptions) \(Self.ed25519)
             ci@example.com cert-authority \(Self.ed25519)
             """
         let signers = try AllowedSigners(text: text, path: "signers", timeZone: TimeZone(identifier: "UTC")!)
@@ -35,13 +37,24 @@ import Testing
         ("alice@example.com ssh-ed25519", "signers:1: missing base64 key after key type ssh-ed25519"),
         ("alice@example.com ssh-ed25519 !!notbase64", "signers:1: invalid ssh-ed25519 key: key is not valid base64"),
         ("alice@example.com foo=\"x\" \(ed25519)", "signers:1: unsupported option foo"),
-        ("alice@example.com valid-before=\"2024\" \(ed25519)",
-         "signers:1: option valid-before must be a time YYYYMMDD[HHMM[SS]][Z], got 2024"),
-        ("alice@example.com namespaces=git \(ed25519)", "signers:1: option value must be double-quoted: namespaces=git"),
+        (
+            "alice@example.com valid-before=\"2024\" \(ed25519)",
+            "signers:1: option valid-before must be a time YYYYMMDD[HHMM[SS]][Z], got 2024"
+        ),
+        (
+            "alice@example.com namespaces=git \(ed25519)",
+            "signers:1: option value must be double-quoted: namespaces=git"
+        ),
         ("alice@example.com ssh-dss AAAA", "signers:1: unsupported key type ssh-dss"),
-        ("alice@example.com namespaces=\"git\" rsa AAAA", "signers:1: unknown key type rsa after options namespaces=\"git\""),
-        ("alice@example.com ecdsa-sha2-nistp256 \(ed25519.dropFirst(12))",
-         "signers:1: invalid ecdsa-sha2-nistp256 key: key type ecdsa-sha2-nistp256 does not match the key's own type ssh-ed25519"),
+        (
+            "alice@example.com namespaces=\"git\" rsa AAAA",
+            "signers:1: unknown key type rsa after options namespaces=\"git\""
+        ),
+        (
+            "alice@example.com ecdsa-sha2-nistp256 \(ed25519.dropFirst(12))",
+            "signers:1: invalid ecdsa-sha2-nistp256 key: "
+                + "key type ecdsa-sha2-nistp256 does not match the key's own type ssh-ed25519"
+        ),
     ])
     func badLinesNameFileLineAndField(line: String, message: String) {
         let error = #expect(throws: AllowedSignersError.self) { try AllowedSigners(text: line, path: "signers") }
@@ -49,15 +62,22 @@ import Testing
     }
 
     @Test func missingFileIsAClearError() {
-        let error = #expect(throws: AllowedSignersError.self) { try AllowedSigners(contentsOf: "/nonexistent/allowed_signers") }
-        #expect(error?.description.hasPrefix("/nonexistent/allowed_signers: cannot read the trusted signers file") == true)
+        let error = #expect(throws: AllowedSignersError.self) {
+            try AllowedSigners(contentsOf: "/nonexistent/allowed_signers")
+        }
+        #expect(
+            error?.description.hasPrefix("/nonexistent/allowed_signers: cannot read the trusted signers file") == true)
     }
 
     @Test func timesWithoutZoneUseTheGivenZone() {
         let berlin = TimeZone(identifier: "Europe/Berlin")!
-        #expect(AllowedSignersLine.parseTime("20240101", timeZone: berlin) == Date(timeIntervalSince1970: 1_704_063_600))
-        #expect(AllowedSignersLine.parseTime("20240101Z", timeZone: berlin) == Date(timeIntervalSince1970: 1_704_067_200))
-        #expect(AllowedSignersLine.parseTime("20240101123045Z", timeZone: berlin) == Date(timeIntervalSince1970: 1_704_112_245))
+        #expect(
+            AllowedSignersLine.parseTime("20240101", timeZone: berlin) == Date(timeIntervalSince1970: 1_704_063_600))
+        #expect(
+            AllowedSignersLine.parseTime("20240101Z", timeZone: berlin) == Date(timeIntervalSince1970: 1_704_067_200))
+        #expect(
+            AllowedSignersLine.parseTime("20240101123045Z", timeZone: berlin)
+                == Date(timeIntervalSince1970: 1_704_112_245))
         #expect(AllowedSignersLine.parseTime("20241301", timeZone: berlin) == nil)
         #expect(AllowedSignersLine.parseTime("2024010", timeZone: berlin) == nil)
     }

@@ -1,10 +1,13 @@
 import Foundation
 import ReconcileTestSupport
 import Testing
+
 @testable import CommitVerification
 
 /// OpenPGP-signed commits made by git and gpg in throwaway homes, verified with gpgv (issue 20).
-@Suite(.timeLimit(.minutes(2)), .disabled(if: TestSigning.gpgUnavailable != nil, "gpg or gpgv is not installed (Debian: gnupg, gpgv)"))
+@Suite(
+    .timeLimit(.minutes(2)),
+    .disabled(if: TestSigning.gpgUnavailable != nil, "gpg or gpgv is not installed (Debian: gnupg, gpgv)"))
 struct OpenPGPVerificationTests {
     @Test(arguments: [false, true])
     func signedCommitIsVerifiedWithBinaryOrArmoredKeyring(armor: Bool) throws {
@@ -13,7 +16,8 @@ struct OpenPGPVerificationTests {
         let home = try TestSigning.GPGHome(in: fixture.root)
         defer { home.close() }
         let fpr = try home.generateKey(name: "Test User", email: "test@example.com")
-        try TestSigning.gpgSignedCommit(in: fixture.work, home: home, fingerprint: fpr, files: ["a.yaml": "a: 1\n"], message: "pgp")
+        try TestSigning.gpgSignedCommit(
+            in: fixture.work, home: home, fingerprint: fpr, files: ["a.yaml": "a: 1\n"], message: "pgp")
         let keyring = fixture.root + "/trusted.\(armor ? "asc" : "gpg")"
         try home.export(to: keyring, armor: armor)
         let policy = VerificationPolicy(openPGP: GPGVerifier(keyring: try OpenPGPKeyring(contentsOf: keyring)))
@@ -32,11 +36,13 @@ struct OpenPGPVerificationTests {
         let policy = VerificationPolicy(openPGP: GPGVerifier(keyring: try OpenPGPKeyring(contentsOf: keyringPath)))
         func reason() throws -> RefusalReason? { try fixture.verdict(policy).refusal?.reason }
 
-        try TestSigning.gpgSignedCommit(in: fixture.work, home: home, fingerprint: stranger, files: ["a.yaml": "a: 1\n"], message: "x")
+        try TestSigning.gpgSignedCommit(
+            in: fixture.work, home: home, fingerprint: stranger, files: ["a.yaml": "a: 1\n"], message: "x")
         #expect(try reason() == .unknownKey)
 
-        let good = try TestSigning.gpgSignedCommit(in: fixture.work, home: home, fingerprint: trusted,
-                                                   files: ["a.yaml": "a: 2\n"], message: "good")
+        let good = try TestSigning.gpgSignedCommit(
+            in: fixture.work, home: home, fingerprint: trusted,
+            files: ["a.yaml": "a: 2\n"], message: "good")
         #expect(try fixture.verdict(policy).isVerified)
         try TestSigning.tamperedCommit(in: fixture.work, from: good, message: "evil")
         #expect(try reason() == .badSignature)
@@ -64,12 +70,15 @@ struct OpenPGPVerificationTests {
         defer { fixture.cleanup() }
         let home = try TestSigning.GPGHome(in: fixture.root)
         defer { home.close() }
-        let fpr = try home.generateKey(name: "Old", email: "test@example.com", expire: "1d", fakedTime: "20200101T000000")
-        try TestSigning.gpgSignedCommit(in: fixture.work, home: home, fingerprint: fpr, files: ["a.yaml": "a: 1\n"],
-                                        message: "old", program: try home.programAsOf("20200101T000100"))
+        let fpr = try home.generateKey(
+            name: "Old", email: "test@example.com", expire: "1d", fakedTime: "20200101T000000")
+        try TestSigning.gpgSignedCommit(
+            in: fixture.work, home: home, fingerprint: fpr, files: ["a.yaml": "a: 1\n"],
+            message: "old", program: try home.programAsOf("20200101T000100"))
         let keyring = fixture.root + "/trusted.gpg"
         try home.export(to: keyring, armor: false)
-        let verdict = try fixture.verdict(VerificationPolicy(openPGP: GPGVerifier(keyring: try OpenPGPKeyring(contentsOf: keyring))))
+        let verdict = try fixture.verdict(
+            VerificationPolicy(openPGP: GPGVerifier(keyring: try OpenPGPKeyring(contentsOf: keyring))))
         #expect(verdict.refusal?.reason == .expiredKey)
     }
 
@@ -86,11 +95,13 @@ struct OpenPGPVerificationTests {
         #expect(Set(parsed.emails(ofKey: fpr)) == ["alice@example.com", "alice@work.example.com"])
         let policy = VerificationPolicy(openPGP: GPGVerifier(keyring: parsed), requireSignerIsCommitter: true)
 
-        try TestSigning.gpgSignedCommit(in: fixture.work, home: home, fingerprint: fpr, files: ["a.yaml": "a: 1\n"],
-                                        message: "work", committerEmail: "alice@work.example.com")
+        try TestSigning.gpgSignedCommit(
+            in: fixture.work, home: home, fingerprint: fpr, files: ["a.yaml": "a: 1\n"],
+            message: "work", committerEmail: "alice@work.example.com")
         #expect(try fixture.verdict(policy).isVerified)
-        try TestSigning.gpgSignedCommit(in: fixture.work, home: home, fingerprint: fpr, files: ["a.yaml": "a: 2\n"],
-                                        message: "someone else", committerEmail: "mallory@example.com")
+        try TestSigning.gpgSignedCommit(
+            in: fixture.work, home: home, fingerprint: fpr, files: ["a.yaml": "a: 2\n"],
+            message: "someone else", committerEmail: "mallory@example.com")
         let refused = try fixture.verdict(policy)
         #expect(refused.refusal?.reason == .signerNotCommitter)
         #expect(refused.refusal?.message.contains("none of them the committer mallory@example.com") == true)
@@ -102,7 +113,8 @@ struct OpenPGPVerificationTests {
         let home = try TestSigning.GPGHome(in: fixture.root)
         defer { home.close() }
         let fpr = try home.generateKey(name: "Test User", email: "test@example.com")
-        try TestSigning.gpgSignedCommit(in: fixture.work, home: home, fingerprint: fpr, files: ["a.yaml": "a: 1\n"], message: "pgp")
+        try TestSigning.gpgSignedCommit(
+            in: fixture.work, home: home, fingerprint: fpr, files: ["a.yaml": "a: 1\n"], message: "pgp")
         let keyring = fixture.root + "/trusted.gpg"
         try home.export(to: keyring, armor: false)
         let verifier = GPGVerifier(keyring: try OpenPGPKeyring(contentsOf: keyring), gpgv: "reconcile-no-such-gpgv")

@@ -1,10 +1,13 @@
 import Foundation
 import ReconcileTestSupport
 import Testing
+
 @testable import CommitVerification
 
 /// SSH-signed commits made by git and ssh-keygen, verified in-process (issue 20).
-@Suite(.timeLimit(.minutes(2)), .disabled(if: TestSigning.sshUnavailable != nil, "ssh-keygen is not installed (Debian: openssh-client)"))
+@Suite(
+    .timeLimit(.minutes(2)),
+    .disabled(if: TestSigning.sshUnavailable != nil, "ssh-keygen is not installed (Debian: openssh-client)"))
 struct SSHVerificationTests {
     /// The fixture commits are made at 2024-05-01T12:00:00Z.
     static let committer = "test@example.com"
@@ -14,7 +17,8 @@ struct SSHVerificationTests {
         let fixture = try SigningFixture()
         defer { fixture.cleanup() }
         let key = try TestSigning.sshKey(type: type, bits: bits, in: fixture.root, name: "signer")
-        let signed = try TestSigning.sshSignedCommit(in: fixture.work, key: key, files: ["a.yaml": "a: 1\n"], message: "signed")
+        let signed = try TestSigning.sshSignedCommit(
+            in: fixture.work, key: key, files: ["a.yaml": "a: 1\n"], message: "signed")
         let signers = try fixture.signers(["\(Self.committer) namespaces=\"git\" \(key.publicKey)"])
         let policy = VerificationPolicy(ssh: SSHVerifier(signers: signers))
         let verdict = try fixture.verdict(policy)
@@ -37,17 +41,21 @@ struct SSHVerificationTests {
         let stranger = try TestSigning.sshKey(type: "ed25519", in: fixture.root, name: "stranger")
         let trusted = try fixture.signers(["\(Self.committer) \(key.publicKey)"])
         let policy = VerificationPolicy(ssh: SSHVerifier(signers: trusted))
-        func reason(_ policy: VerificationPolicy) throws -> RefusalReason? { try fixture.verdict(policy).refusal?.reason }
+        func reason(_ policy: VerificationPolicy) throws -> RefusalReason? {
+            try fixture.verdict(policy).refusal?.reason
+        }
 
         // Unsigned HEAD.
         #expect(try reason(policy) == .unsigned)
 
         // Signed by a key nobody trusts.
-        try TestSigning.sshSignedCommit(in: fixture.work, key: stranger, files: ["a.yaml": "a: 1\n"], message: "stranger")
+        try TestSigning.sshSignedCommit(
+            in: fixture.work, key: stranger, files: ["a.yaml": "a: 1\n"], message: "stranger")
         #expect(try reason(policy) == .unknownKey)
 
         // A good commit, then the same commit with another message but its signature kept.
-        let good = try TestSigning.sshSignedCommit(in: fixture.work, key: key, files: ["a.yaml": "a: 2\n"], message: "good")
+        let good = try TestSigning.sshSignedCommit(
+            in: fixture.work, key: key, files: ["a.yaml": "a: 2\n"], message: "good")
         #expect(try fixture.verdict(policy).isVerified)
         try TestSigning.tamperedCommit(in: fixture.work, from: good, message: "evil")
         #expect(try reason(policy) == .badSignature)
@@ -69,7 +77,9 @@ struct SSHVerificationTests {
         try TestSigning.sshSignedCommit(in: fixture.work, key: key, files: ["b.yaml": "b: 1\n"], message: "side")
         try TestGit.run(["checkout", "-q", "main"], in: fixture.work)
         try TestGit.run(["merge", "-q", "--no-ff", "--no-edit", "side"], in: fixture.work)
-        #expect(try TestGit.run(["rev-list", "--parents", "-n1", "HEAD"], in: fixture.work).split(separator: " ").count == 3)
+        #expect(
+            try TestGit.run(["rev-list", "--parents", "-n1", "HEAD"], in: fixture.work).split(separator: " ").count == 3
+        )
         #expect(try reason(policy) == .unsigned)
     }
 
@@ -100,15 +110,19 @@ struct SSHVerificationTests {
         let signers = try fixture.signers(["alice@example.com,*@ops.example.com \(key.publicKey)"])
         var policy = VerificationPolicy(ssh: SSHVerifier(signers: signers), requireSignerIsCommitter: true)
 
-        try TestSigning.sshSignedCommit(in: fixture.work, key: key, files: ["a.yaml": "a: 1\n"], message: "by test",
-                                        committerEmail: "test@example.com")
+        try TestSigning.sshSignedCommit(
+            in: fixture.work, key: key, files: ["a.yaml": "a: 1\n"], message: "by test",
+            committerEmail: "test@example.com")
         let refused = try fixture.verdict(policy)
         #expect(refused.refusal?.reason == .signerNotCommitter)
         #expect(refused.refusal?.message.contains("not to the committer test@example.com") == true)
 
-        try TestSigning.sshSignedCommit(in: fixture.work, key: key, files: ["a.yaml": "a: 2\n"], message: "by bob",
-                                        committerEmail: "bob@ops.example.com")
-        #expect(try fixture.verdict(policy) == .verified(signer: "bob@ops.example.com", fingerprint: fingerprint(key, fixture)))
+        try TestSigning.sshSignedCommit(
+            in: fixture.work, key: key, files: ["a.yaml": "a: 2\n"], message: "by bob",
+            committerEmail: "bob@ops.example.com")
+        #expect(
+            try fixture.verdict(policy)
+                == .verified(signer: "bob@ops.example.com", fingerprint: fingerprint(key, fixture)))
 
         policy.allowedCommitters = ["alice@example.com"]
         #expect(try fixture.verdict(policy).refusal?.reason == .committerNotAllowed)

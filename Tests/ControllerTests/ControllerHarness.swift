@@ -133,7 +133,8 @@ final class ControllerHarness: @unchecked Sendable {
     /// failover fast; tests that must not see a leadership change under a loaded machine pass
     /// `fastLease: false` (15 s / 10 s / 5 s / 0.5 s).
     func start(token: String = "test-token", identity: String = "replica-a", interval: Duration = .seconds(1), fastLease: Bool = true,
-               repo: String? = nil, drift: RepoConfig.DriftMode? = nil, verifier: CommitVerifier? = nil) throws -> Running {
+               repo: String? = nil, drift: RepoConfig.DriftMode? = nil,
+               verifier: CommitVerifier? = nil) throws -> Running {
         let lease = fastLease
             ? LeaderElector.Timing(leaseDuration: .seconds(2), renewDeadline: .milliseconds(1500), renewPeriod: .milliseconds(500),
                                    retryPeriod: .milliseconds(200))

@@ -1,6 +1,7 @@
 import Foundation
 import ReconcileTestSupport
 import Testing
+
 @testable import Git
 
 /// Reading signatures and signed payloads of real signed commits and tags (issue 20).
@@ -13,8 +14,9 @@ struct SignatureReadingTests {
         let key = try TestSigning.sshKey(type: "ed25519", in: root, name: "signer")
         let work = root + "/work"
         try TestGit.initRepo(at: work, files: ["a.yaml": "a: 1\n"])
-        let signed = try TestSigning.sshSignedCommit(in: work, key: key, files: ["a.yaml": "a: 2\n"], message: "signed",
-                                                     committerEmail: "signer@example.com")
+        let signed = try TestSigning.sshSignedCommit(
+            in: work, key: key, files: ["a.yaml": "a: 2\n"], message: "signed",
+            committerEmail: "signer@example.com")
         let repo = try GitRepository.open(path: work)
         let object = try repo.signedCommit(try #require(ObjectID(hex: signed)))
         #expect(object.kind == .commit)
@@ -23,7 +25,8 @@ struct SignatureReadingTests {
         #expect(object.signer.time == Date(timeIntervalSince1970: 1_714_564_800))
         // The payload is the raw commit without the gpgsig header: what `ssh-keygen -Y sign` signed.
         let raw = try TestGit.run(["cat-file", "commit", signed], in: work)
-        let withoutHeader = raw.split(separator: "\n", omittingEmptySubsequences: false)
+        let withoutHeader =
+            raw.split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.hasPrefix("gpgsig ") && !$0.hasPrefix(" ") }.joined(separator: "\n") + "\n"
         #expect(object.payload.text == withoutHeader)
         #expect(!object.payload.text.contains("SSH SIGNATURE"))
@@ -46,8 +49,12 @@ struct SignatureReadingTests {
         let key = try TestSigning.sshKey(type: "ed25519", in: root, name: "signer")
         let work = root + "/work"
         try TestGit.initRepo(at: work, files: ["a.yaml": "a: 1\n"])
-        try TestSigning.run("git", ["-c", "gpg.format=ssh", "-c", "user.signingkey=\(key.privateKeyPath)",
-                                    "tag", "-s", "v1", "-m", "release one"], in: work)
+        try TestSigning.run(
+            "git",
+            [
+                "-c", "gpg.format=ssh", "-c", "user.signingkey=\(key.privateKeyPath)",
+                "tag", "-s", "v1", "-m", "release one",
+            ], in: work)
         try TestGit.run(["tag", "-a", "v2", "-m", "unsigned release"], in: work)
         try TestGit.run(["tag", "v3"], in: work)
         let repo = try GitRepository.open(path: work)
@@ -70,7 +77,8 @@ struct SignatureReadingTests {
     }
 
     @Test func trailingSignatureTakesTheLastMarkerLine() {
-        let text = "object x\ntag v\n\nmessage quoting\n-----BEGIN PGP SIGNATURE-----\nin the body\n"
+        let text =
+            "object x\ntag v\n\nmessage quoting\n-----BEGIN PGP SIGNATURE-----\nin the body\n"
             + "-----BEGIN SSH SIGNATURE-----\nabc\n-----END SSH SIGNATURE-----\n"
         let (payload, signature) = TrailingSignature.split(Array(text.utf8))
         #expect(payload.text == "object x\ntag v\n\nmessage quoting\n-----BEGIN PGP SIGNATURE-----\nin the body\n")

@@ -20,7 +20,8 @@ struct GPGStatus: Equatable {
     init(parsing output: String) {
         for line in output.split(whereSeparator: \.isNewline) {
             guard line.hasPrefix("[GNUPG:] ") else { continue }
-            let fields = line.dropFirst("[GNUPG:] ".count).split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            let fields = line.dropFirst("[GNUPG:] ".count).split(separator: " ", omittingEmptySubsequences: false).map(
+                String.init)
             guard let keyword = fields.first else { continue }
             let rest = Array(fields.dropFirst())
             func keyAndUser() {
@@ -29,11 +30,21 @@ struct GPGStatus: Equatable {
             }
             switch keyword {
             case "NEWSIG": signatures += 1
-            case "GOODSIG": good = true; keyAndUser()
-            case "BADSIG": bad = true; keyAndUser()
-            case "EXPSIG": expiredSignature = true; keyAndUser()
-            case "EXPKEYSIG": expiredKey = true; keyAndUser()
-            case "REVKEYSIG": revokedKey = true; keyAndUser()
+            case "GOODSIG":
+                good = true
+                keyAndUser()
+            case "BADSIG":
+                bad = true
+                keyAndUser()
+            case "EXPSIG":
+                expiredSignature = true
+                keyAndUser()
+            case "EXPKEYSIG":
+                expiredKey = true
+                keyAndUser()
+            case "REVKEYSIG":
+                revokedKey = true
+                keyAndUser()
             case "VALIDSIG":
                 fingerprint = rest.first
                 primaryFingerprint = rest.count >= 10 ? rest[9] : rest.first
@@ -52,14 +63,22 @@ struct GPGStatus: Equatable {
     var verdict: Verdict {
         let key = primaryFingerprint ?? fingerprint ?? keyID ?? "unknown key"
         if signatures > 1 {
-            return .refused(Refusal(.malformedSignature, "the OpenPGP signature holds \(signatures) signatures; exactly one is accepted"))
+            return .refused(
+                Refusal(
+                    .malformedSignature, "the OpenPGP signature holds \(signatures) signatures; exactly one is accepted"
+                ))
         }
-        if bad { return .refused(Refusal(.badSignature, "OpenPGP signature by \(key) does not match the signed content")) }
+        if bad {
+            return .refused(Refusal(.badSignature, "OpenPGP signature by \(key) does not match the signed content"))
+        }
         if missingKey || errorCode == "9" {
             return .refused(Refusal(.unknownKey, "OpenPGP key \(key) is not in the trusted keyring"))
         }
         if let errorCode {
-            return .refused(Refusal(.malformedSignature, "gpgv cannot check the OpenPGP signature by \(key) (ERRSIG code \(errorCode))"))
+            return .refused(
+                Refusal(
+                    .malformedSignature, "gpgv cannot check the OpenPGP signature by \(key) (ERRSIG code \(errorCode))")
+            )
         }
         if revokedKey { return .refused(Refusal(.revokedKey, "OpenPGP key \(key) (\(userID ?? "")) is revoked")) }
         if expiredKey { return .refused(Refusal(.expiredKey, "OpenPGP key \(key) (\(userID ?? "")) has expired")) }

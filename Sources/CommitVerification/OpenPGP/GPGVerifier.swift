@@ -32,17 +32,22 @@ public struct GPGVerifier: Sendable {
         guard case .verified(let signer, let fingerprint) = verdict, let committerEmail else { return verdict }
         let emails = keyring.emails(ofKey: fingerprint)
         guard emails.contains(where: { $0.lowercased() == committerEmail.lowercased() }) else {
-            return .refused(Refusal(.signerNotCommitter, "OpenPGP key \(fingerprint) has the user IDs "
-                                    + "\(emails.isEmpty ? "(none with an email)" : emails.joined(separator: ", ")), "
-                                    + "none of them the committer \(committerEmail)"))
+            return .refused(
+                Refusal(
+                    .signerNotCommitter,
+                    "OpenPGP key \(fingerprint) has the user IDs "
+                        + "\(emails.isEmpty ? "(none with an email)" : emails.joined(separator: ", ")), "
+                        + "none of them the committer \(committerEmail)"))
         }
         return .verified(signer: signer.isEmpty ? committerEmail : signer, fingerprint: fingerprint)
     }
 
     private func run(signature: [UInt8], payload: [UInt8]) throws -> String {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("reconcile-gpgv-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "reconcile-gpgv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: scratch, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: scratch) }
         let keyringFile = scratch.appendingPathComponent("trusted.gpg")
         let signatureFile = scratch.appendingPathComponent("signature.asc")
@@ -57,8 +62,10 @@ public struct GPGVerifier: Sendable {
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [gpgv, "--homedir", scratch.path, "--status-fd", "1", "--keyring", keyringFile.path,
-                             signatureFile.path, payloadFile.path]
+        process.arguments = [
+            gpgv, "--homedir", scratch.path, "--status-fd", "1", "--keyring", keyringFile.path,
+            signatureFile.path, payloadFile.path,
+        ]
         process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "LC_ALL": "C"]
         // Status to a file, prose discarded: no pipe can fill up and block gpgv.
         process.standardOutput = status
@@ -69,7 +76,8 @@ public struct GPGVerifier: Sendable {
         do {
             try process.run()
         } catch {
-            throw Refusal(.verifierError, "cannot run \(gpgv) to check an OpenPGP signature: \(error.localizedDescription)")
+            throw Refusal(
+                .verifierError, "cannot run \(gpgv) to check an OpenPGP signature: \(error.localizedDescription)")
         }
         if finished.wait(timeout: .now() + timeout) == .timedOut {
             process.terminate()
@@ -79,7 +87,8 @@ public struct GPGVerifier: Sendable {
         process.waitUntilExit()
         // 127: /usr/bin/env found no gpgv.
         if process.terminationStatus == 127 {
-            throw Refusal(.verifierError, "\(gpgv) is not installed (Debian package gpgv); it is needed for OpenPGP signatures")
+            throw Refusal(
+                .verifierError, "\(gpgv) is not installed (Debian package gpgv); it is needed for OpenPGP signatures")
         }
         return String(decoding: (try? Data(contentsOf: statusFile)) ?? Data(), as: UTF8.self)
     }

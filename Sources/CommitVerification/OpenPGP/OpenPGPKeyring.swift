@@ -26,10 +26,13 @@ public struct OpenPGPKeyring: Sendable, Equatable {
     public init(bytes: [UInt8], path: String) throws {
         self.path = path
         let text = String(decoding: bytes.prefix(4096), as: UTF8.self)
-        binary = text.contains("-----BEGIN PGP PUBLIC KEY BLOCK-----")
+        binary =
+            text.contains("-----BEGIN PGP PUBLIC KEY BLOCK-----")
             ? try Self.dearmor(String(decoding: bytes, as: UTF8.self), path: path) : bytes
         userIDs = try Self.readUserIDs(binary, path: path)
-        guard !userIDs.isEmpty else { throw KeyringError(path: path, message: "the trusted keyring holds no public key") }
+        guard !userIDs.isEmpty else {
+            throw KeyringError(path: path, message: "the trusted keyring holds no public key")
+        }
     }
 
     /// The email addresses (`<…>` of each user ID, or the whole ID when it is a bare address).
@@ -54,13 +57,19 @@ public struct OpenPGPKeyring: Sendable, Equatable {
                 inHeaders = true
             } else if line == "-----END PGP PUBLIC KEY BLOCK-----" {
                 guard let block = body, let data = Data(base64Encoded: block) else {
-                    throw KeyringError(path: "\(path):\(index + 1)", message: "the armored key block is not valid base64")
+                    throw KeyringError(
+                        path: "\(path):\(index + 1)", message: "the armored key block is not valid base64")
                 }
                 output += data
                 body = nil
             } else if body != nil {
                 if inHeaders {
-                    if line.isEmpty { inHeaders = false } else if !line.contains(":") { inHeaders = false; body! += line }
+                    if line.isEmpty {
+                        inHeaders = false
+                    } else if !line.contains(":") {
+                        inHeaders = false
+                        body! += line
+                    }
                 } else if !line.hasPrefix("=") {
                     body! += line
                 }
@@ -136,7 +145,9 @@ public struct OpenPGPKeyring: Sendable, Equatable {
             digest = Array(Insecure.SHA1.hash(data: [0x99, UInt8(count >> 8 & 0xff), UInt8(count & 0xff)] + body))
         case 5, 6:
             let prefix: UInt8 = version == 5 ? 0x9A : 0x9B
-            let length = [UInt8(count >> 24 & 0xff), UInt8(count >> 16 & 0xff), UInt8(count >> 8 & 0xff), UInt8(count & 0xff)]
+            let length = [
+                UInt8(count >> 24 & 0xff), UInt8(count >> 16 & 0xff), UInt8(count >> 8 & 0xff), UInt8(count & 0xff),
+            ]
             digest = Array(SHA256.hash(data: [prefix] + length + body))
         default:
             throw fail("public key version \(version) is not supported")

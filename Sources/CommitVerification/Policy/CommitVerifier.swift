@@ -18,8 +18,10 @@ public struct CommitVerifier: Sendable {
             if let ref, let tag = try repository.signedTag(ref) {
                 results.append(verify(tag))
             } else {
-                let refusal = Refusal(.unsigned, "--verify-commits \(policy.mode.rawValue) needs --ref naming an annotated tag, "
-                                      + "but \(ref.map { "\"\($0)\"" } ?? "HEAD") is not one")
+                let refusal = Refusal(
+                    .unsigned,
+                    "--verify-commits \(policy.mode.rawValue) needs --ref naming an annotated tag, "
+                        + "but \(ref.map { "\"\($0)\"" } ?? "HEAD") is not one")
                 results.append(VerificationResult(kind: .tag, id: commit, verdict: .refused(refusal)))
             }
         }
@@ -37,9 +39,11 @@ public struct CommitVerifier: Sendable {
     private func verdict(for object: SignedObject) -> Verdict {
         let email = object.signer.email
         if !policy.allowedCommitters.isEmpty,
-           !policy.allowedCommitters.contains(where: { PatternList.matches(email, list: $0) }) {
+            !policy.allowedCommitters.contains(where: { PatternList.matches(email, list: $0) })
+        {
             let role = object.kind == .commit ? "committer" : "tagger"
-            return .refused(Refusal(.committerNotAllowed, "\(role) \(object.signer.description) is not in --allowed-committers"))
+            return .refused(
+                Refusal(.committerNotAllowed, "\(role) \(object.signer.description) is not in --allowed-committers"))
         }
         guard let signature = object.signature else {
             return .refused(Refusal(.unsigned, "\(object.kind.rawValue) is not signed"))
@@ -48,17 +52,25 @@ public struct CommitVerifier: Sendable {
         let text = String(decoding: signature, as: UTF8.self)
         if text.hasPrefix(SSHSignature.beginMarker) {
             guard let ssh = policy.ssh else {
-                return .refused(Refusal(.unknownKey, "\(object.kind.rawValue) has an SSH signature but no --trusted-signers file is given"))
+                return .refused(
+                    Refusal(
+                        .unknownKey,
+                        "\(object.kind.rawValue) has an SSH signature but no --trusted-signers file is given"))
             }
-            return ssh.verify(signature: text, payload: object.payload, at: object.signer.time, committerEmail: committerEmail)
+            return ssh.verify(
+                signature: text, payload: object.payload, at: object.signer.time, committerEmail: committerEmail)
         }
         if text.hasPrefix("-----BEGIN PGP SIGNATURE-----") {
             guard let openPGP = policy.openPGP else {
-                return .refused(Refusal(.unknownKey, "\(object.kind.rawValue) has an OpenPGP signature but no --trusted-keyring is given"))
+                return .refused(
+                    Refusal(
+                        .unknownKey,
+                        "\(object.kind.rawValue) has an OpenPGP signature but no --trusted-keyring is given"))
             }
             return openPGP.verify(signature: signature, payload: object.payload, committerEmail: committerEmail)
         }
         let firstLine = text.split(separator: "\n").first.map(String.init) ?? ""
-        return .refused(Refusal(.malformedSignature, "unsupported signature format (\(firstLine)); SSH and OpenPGP are accepted"))
+        return .refused(
+            Refusal(.malformedSignature, "unsupported signature format (\(firstLine)); SSH and OpenPGP are accepted"))
     }
 }

@@ -24,8 +24,10 @@ public struct VerificationPolicy: Sendable {
     /// patterns: `*@example.com` allowed).
     public var allowedCommitters: [String]
 
-    public init(mode: Mode = .head, ssh: SSHVerifier? = nil, openPGP: GPGVerifier? = nil,
-                requireSignerIsCommitter: Bool = false, allowedCommitters: [String] = []) {
+    public init(
+        mode: Mode = .head, ssh: SSHVerifier? = nil, openPGP: GPGVerifier? = nil,
+        requireSignerIsCommitter: Bool = false, allowedCommitters: [String] = []
+    ) {
         self.mode = mode
         self.ssh = ssh
         self.openPGP = openPGP

@@ -31,7 +31,8 @@ public struct AllowedSigners: Sendable, Equatable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw AllowedSignersError(location: path, message: "cannot read the trusted signers file: \(error.localizedDescription)")
+            throw AllowedSignersError(
+                location: path, message: "cannot read the trusted signers file: \(error.localizedDescription)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw AllowedSignersError(location: path, message: "the trusted signers file is not UTF-8 text")
@@ -63,7 +64,9 @@ public struct AllowedSignersError: Error, CustomStringConvertible, Equatable {
 enum AllowedSignersLine {
     static func parse(_ line: String, location: String, timeZone: TimeZone) throws -> AllowedSigners.Entry {
         var fields = Fields(line)
-        func fail(_ message: String) -> AllowedSignersError { AllowedSignersError(location: location, message: message) }
+        func fail(_ message: String) -> AllowedSignersError {
+            AllowedSignersError(location: location, message: message)
+        }
         guard let principals = fields.next(), !principals.isEmpty else { throw fail("missing principals") }
         guard var token = fields.next() else { throw fail("missing key after principals \(principals)") }
         var options: String?
@@ -73,7 +76,9 @@ enum AllowedSignersLine {
             guard let keyType = fields.next() else { throw fail("missing key after options \(token)") }
             token = keyType
         }
-        guard SSHPublicKey.isKeyType(token) else { throw fail("unknown key type \(token) after options \(options ?? "")") }
+        guard SSHPublicKey.isKeyType(token) else {
+            throw fail("unknown key type \(token) after options \(options ?? "")")
+        }
         guard let base64 = fields.next() else { throw fail("missing base64 key after key type \(token)") }
         let key: SSHPublicKey
         do {
@@ -92,7 +97,9 @@ enum AllowedSignersLine {
                 guard value == nil else { throw fail("option cert-authority takes no value") }
                 certificateAuthority = true
             case "namespaces":
-                guard let value, !value.isEmpty else { throw fail("option namespaces needs a value, e.g. namespaces=\"git\"") }
+                guard let value, !value.isEmpty else {
+                    throw fail("option namespaces needs a value, e.g. namespaces=\"git\"")
+                }
                 namespaces = value
             case "valid-after", "valid-before":
                 guard let value, let date = parseTime(value, timeZone: timeZone) else {
@@ -103,11 +110,13 @@ enum AllowedSignersLine {
                 throw fail("unsupported option \(name)")
             }
         }
-        let unquoted = principals.hasPrefix("\"") && principals.hasSuffix("\"") && principals.count >= 2
+        let unquoted =
+            principals.hasPrefix("\"") && principals.hasSuffix("\"") && principals.count >= 2
             ? String(principals.dropFirst().dropLast()) : principals
-        return AllowedSigners.Entry(principals: unquoted, namespaces: namespaces, validAfter: validAfter,
-                                    validBefore: validBefore, certificateAuthority: certificateAuthority,
-                                    key: key, location: location)
+        return AllowedSigners.Entry(
+            principals: unquoted, namespaces: namespaces, validAfter: validAfter,
+            validBefore: validBefore, certificateAuthority: certificateAuthority,
+            key: key, location: location)
     }
 
     /// `a,b="x,y",c` → [(a,nil), (b,"x,y"), (c,nil)], honouring double quotes.
@@ -150,7 +159,9 @@ enum AllowedSignersLine {
             digits.removeLast()
             zone = TimeZone(identifier: "UTC")!
         }
-        guard [8, 12, 14].contains(digits.count), digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
+        guard [8, 12, 14].contains(digits.count), digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else {
+            return nil
+        }
         let numbers = Array(digits)
         func field(_ start: Int, _ length: Int) -> Int { Int(String(numbers[start..<start + length])) ?? 0 }
         var components = DateComponents()
@@ -161,7 +172,8 @@ enum AllowedSignersLine {
         components.minute = digits.count >= 12 ? field(10, 2) : 0
         components.second = digits.count == 14 ? field(12, 2) : 0
         guard (1...12).contains(components.month!), (1...31).contains(components.day!), components.hour! < 24,
-              components.minute! < 60, components.second! < 61 else { return nil }
+            components.minute! < 60, components.second! < 61
+        else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         return calendar.date(from: components)

@@ -5,7 +5,9 @@ enum PatternList {
         var matched = false
         for pattern in list.split(separator: ",") {
             if pattern.hasPrefix("!") {
-                if matches(Array(text.lowercased().utf8)[...], Array(pattern.dropFirst().lowercased().utf8)[...]) { return false }
+                if matches(Array(text.lowercased().utf8)[...], Array(pattern.dropFirst().lowercased().utf8)[...]) {
+                    return false
+                }
             } else if matches(Array(text.lowercased().utf8)[...], Array(pattern.lowercased().utf8)[...]) {
                 matched = true
             }

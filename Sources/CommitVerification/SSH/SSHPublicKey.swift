@@ -49,10 +49,14 @@ struct SSHPublicKey: Equatable, Sendable {
             self.algorithm = algorithm
             switch algorithm {
             case .ed25519:
-                guard try reader.string("ed25519 key").count == 32 else { throw SSHFormatError("ed25519 key is not 32 bytes") }
+                guard try reader.string("ed25519 key").count == 32 else {
+                    throw SSHFormatError("ed25519 key is not 32 bytes")
+                }
             case .ecdsaP256, .ecdsaP384:
                 let curve = try reader.text("curve name")
-                guard "ecdsa-sha2-" + curve == type else { throw SSHFormatError("curve \(curve) does not match key type \(type)") }
+                guard "ecdsa-sha2-" + curve == type else {
+                    throw SSHFormatError("curve \(curve) does not match key type \(type)")
+                }
                 _ = try reader.string("ecdsa point")
             case .rsa:
                 _ = try reader.mpint("rsa exponent")
@@ -74,7 +78,9 @@ struct SSHPublicKey: Equatable, Sendable {
     init(type: String, base64: String) throws(SSHFormatError) {
         guard let data = Data(base64Encoded: base64) else { throw SSHFormatError("key is not valid base64") }
         try self.init(blob: Array(data))
-        guard self.type == type else { throw SSHFormatError("key type \(type) does not match the key's own type \(self.type)") }
+        guard self.type == type else {
+            throw SSHFormatError("key type \(type) does not match the key's own type \(self.type)")
+        }
     }
 
     /// Whether `signature` (an SSH signature blob: `string format, string bytes`) is this key's
@@ -90,11 +96,15 @@ struct SSHPublicKey: Equatable, Sendable {
             _ = try key.string("key type")
             switch algorithm {
             case .ed25519:
-                guard format == "ssh-ed25519" else { throw SSHFormatError("signature format \(format) does not fit an ed25519 key") }
+                guard format == "ssh-ed25519" else {
+                    throw SSHFormatError("signature format \(format) does not fit an ed25519 key")
+                }
                 let publicKey = try Curve25519.Signing.PublicKey(rawRepresentation: try key.string("ed25519 key"))
                 return publicKey.isValidSignature(bytes, for: data)
             case .ecdsaP256, .ecdsaP384:
-                guard format == type else { throw SSHFormatError("signature format \(format) does not fit a \(type) key") }
+                guard format == type else {
+                    throw SSHFormatError("signature format \(format) does not fit a \(type) key")
+                }
                 _ = try key.string("curve name")
                 let point = try key.string("ecdsa point")
                 var parts = SSHWireReader(bytes)
@@ -102,7 +112,8 @@ struct SSHPublicKey: Equatable, Sendable {
                 let s = try parts.mpint("ecdsa s")
                 if algorithm == .ecdsaP256 {
                     guard r.count <= 32, s.count <= 32 else { return false }
-                    let signature = try P256.Signing.ECDSASignature(rawRepresentation: Self.pad(r, 32) + Self.pad(s, 32))
+                    let signature = try P256.Signing.ECDSASignature(
+                        rawRepresentation: Self.pad(r, 32) + Self.pad(s, 32))
                     return try P256.Signing.PublicKey(x963Representation: point).isValidSignature(signature, for: data)
                 }
                 guard r.count <= 48, s.count <= 48 else { return false }
@@ -115,22 +126,27 @@ struct SSHPublicKey: Equatable, Sendable {
                 do {
                     publicKey = try _RSA.Signing.PublicKey(n: modulus, e: exponent)
                 } catch {
-                    throw SSHFormatError("RSA key of \(modulus.count * 8) bits is refused: at least 2048 bits are required",
-                                         unsupported: true)
+                    throw SSHFormatError(
+                        "RSA key of \(modulus.count * 8) bits is refused: at least 2048 bits are required",
+                        unsupported: true)
                 }
                 let rsaSignature = _RSA.Signing.RSASignature(rawRepresentation: bytes)
                 switch format {
                 case "rsa-sha2-512":
-                    return publicKey.isValidSignature(rsaSignature, for: SHA512.hash(data: data), padding: .insecurePKCS1v1_5)
+                    return publicKey.isValidSignature(
+                        rsaSignature, for: SHA512.hash(data: data), padding: .insecurePKCS1v1_5)
                 case "rsa-sha2-256":
-                    return publicKey.isValidSignature(rsaSignature, for: SHA256.hash(data: data), padding: .insecurePKCS1v1_5)
+                    return publicKey.isValidSignature(
+                        rsaSignature, for: SHA256.hash(data: data), padding: .insecurePKCS1v1_5)
                 default:
                     // ssh-keygen refuses SHA-1 (`ssh-rsa`) signatures for SSHSIG too.
-                    throw SSHFormatError("RSA signature format \(format) is refused: only rsa-sha2-512 and rsa-sha2-256 are accepted")
+                    throw SSHFormatError(
+                        "RSA signature format \(format) is refused: only rsa-sha2-512 and rsa-sha2-256 are accepted")
                 }
             case .unsupported(let name):
-                throw SSHFormatError("\(name) keys are not supported for commit signatures (use ed25519, ECDSA P-256/P-384 or RSA)",
-                                     unsupported: true)
+                throw SSHFormatError(
+                    "\(name) keys are not supported for commit signatures (use ed25519, ECDSA P-256/P-384 or RSA)",
+                    unsupported: true)
             }
         } catch let truncated as SSHWireReader.Truncated {
             throw SSHFormatError("signature or key is truncated in its \(truncated.field)")

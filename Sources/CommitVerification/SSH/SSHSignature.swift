@@ -19,8 +19,12 @@ struct SSHSignature: Equatable, Sendable {
     /// Parses the armored form; throws saying what is malformed.
     init(armored text: String) throws(SSHFormatError) {
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let begin = lines.firstIndex(of: Self.beginMarker) else { throw SSHFormatError("no \(Self.beginMarker) line") }
-        guard let end = lines[begin...].firstIndex(of: Self.endMarker) else { throw SSHFormatError("no \(Self.endMarker) line") }
+        guard let begin = lines.firstIndex(of: Self.beginMarker) else {
+            throw SSHFormatError("no \(Self.beginMarker) line")
+        }
+        guard let end = lines[begin...].firstIndex(of: Self.endMarker) else {
+            throw SSHFormatError("no \(Self.endMarker) line")
+        }
         guard let data = Data(base64Encoded: lines[(begin + 1)..<end].joined()) else {
             throw SSHFormatError("the SSH signature is not valid base64")
         }
@@ -30,7 +34,9 @@ struct SSHSignature: Equatable, Sendable {
     init(blob: [UInt8]) throws(SSHFormatError) {
         var reader = SSHWireReader(blob)
         do {
-            guard try reader.fixed(6, "magic") == Self.magic else { throw SSHFormatError("not an SSHSIG signature (bad magic)") }
+            guard try reader.fixed(6, "magic") == Self.magic else {
+                throw SSHFormatError("not an SSHSIG signature (bad magic)")
+            }
             let version = try reader.uint32("version")
             guard version == 1 else { throw SSHFormatError("SSHSIG version \(version) is not supported (only 1)") }
             publicKey = try SSHPublicKey(blob: try reader.string("public key"))

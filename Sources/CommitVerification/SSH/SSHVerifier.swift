@@ -24,12 +24,16 @@ public struct SSHVerifier: Sendable {
         }
         let fingerprint = signature.publicKey.fingerprint
         guard signature.namespace == Self.namespace else {
-            return .refused(Refusal(.wrongNamespace,
-                                    "SSH signature was made for namespace \"\(signature.namespace)\", not \"git\" (key \(fingerprint))"))
+            return .refused(
+                Refusal(
+                    .wrongNamespace,
+                    "SSH signature was made for namespace \"\(signature.namespace)\", not \"git\" (key \(fingerprint))")
+            )
         }
         do {
             guard try signature.verifies(payload) else {
-                return .refused(Refusal(.badSignature, "SSH signature does not match the signed content (key \(fingerprint))"))
+                return .refused(
+                    Refusal(.badSignature, "SSH signature does not match the signed content (key \(fingerprint))"))
             }
         } catch {
             let reason: RefusalReason = error.unsupported ? .unsupportedKey : .malformedSignature
@@ -37,7 +41,8 @@ public struct SSHVerifier: Sendable {
         }
         let candidates = signers.entries.filter { $0.key.blob == signature.publicKey.blob }
         guard !candidates.isEmpty else {
-            return .refused(Refusal(.unknownKey, "SSH key \(fingerprint) is not in the trusted signers file \(signers.path)"))
+            return .refused(
+                Refusal(.unknownKey, "SSH key \(fingerprint) is not in the trusted signers file \(signers.path)"))
         }
         // As ssh-keygen: every line listing the key is tried; the first that accepts wins, else
         // the refusal of the last line tried explains why.
@@ -54,24 +59,36 @@ public struct SSHVerifier: Sendable {
     private func check(_ entry: AllowedSigners.Entry, time: Date, committerEmail: String?) -> Result<String, Refusal> {
         let key = entry.fingerprint
         if entry.certificateAuthority {
-            return .failure(Refusal(.unsupportedKey, "\(entry.location): cert-authority lines are not supported (key \(key))"))
+            return .failure(
+                Refusal(.unsupportedKey, "\(entry.location): cert-authority lines are not supported (key \(key))"))
         }
         if let namespaces = entry.namespaces, !PatternList.matches(Self.namespace, list: namespaces) {
-            return .failure(Refusal(.wrongNamespace,
-                                    "\(entry.location): key \(key) is trusted for namespaces \"\(namespaces)\", not \"git\""))
+            return .failure(
+                Refusal(
+                    .wrongNamespace,
+                    "\(entry.location): key \(key) is trusted for namespaces \"\(namespaces)\", not \"git\""))
         }
         if let after = entry.validAfter, time < after {
-            return .failure(Refusal(.signerNotValid, "\(entry.location): key \(key) is valid only after "
-                                    + "\(Self.format(after)); the commit is from \(Self.format(time))"))
+            return .failure(
+                Refusal(
+                    .signerNotValid,
+                    "\(entry.location): key \(key) is valid only after "
+                        + "\(Self.format(after)); the commit is from \(Self.format(time))"))
         }
         if let before = entry.validBefore, time > before {
-            return .failure(Refusal(.signerNotValid, "\(entry.location): key \(key) expired at "
-                                    + "\(Self.format(before)); the commit is from \(Self.format(time))"))
+            return .failure(
+                Refusal(
+                    .signerNotValid,
+                    "\(entry.location): key \(key) expired at "
+                        + "\(Self.format(before)); the commit is from \(Self.format(time))"))
         }
         if let committerEmail {
             guard PatternList.matches(committerEmail, list: entry.principals) else {
-                return .failure(Refusal(.signerNotCommitter, "\(entry.location): key \(key) belongs to \(entry.principals), "
-                                        + "not to the committer \(committerEmail)"))
+                return .failure(
+                    Refusal(
+                        .signerNotCommitter,
+                        "\(entry.location): key \(key) belongs to \(entry.principals), "
+                            + "not to the committer \(committerEmail)"))
             }
             return .success(committerEmail)
         }

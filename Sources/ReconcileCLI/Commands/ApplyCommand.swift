@@ -49,9 +49,11 @@ struct ApplyCommand: AsyncParsableCommand {
         } else {
             let repository = try repoOptions.openRepository()
             // An untrusted commit is refused before anything is rendered; the verified id is rendered.
-            let ref = try verifyOptions.verifier().map { try $0.verifiedCommit(in: repository, ref: repoOptions.ref).commit.hex }
+            let ref = try verifyOptions.verifier()
+                .map { try $0.verifiedCommit(in: repository, ref: repoOptions.ref).commit.hex }
             let planner = LivePlanner(cluster: client, options: pruneOptions.planOptions(diffContext: output.diffContext), dryRunCreates: false)
-            plan = try await planner.plan(repository, ref: ref ?? repoOptions.ref, renderer: try repoOptions.renderer(for: repository))
+            plan = try await planner.plan(repository, ref: ref ?? repoOptions.ref,
+                                          renderer: try repoOptions.renderer(for: repository))
         }
         console.out(output.render(plan, console: console))
         let allowed = Set((allowFindings ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })

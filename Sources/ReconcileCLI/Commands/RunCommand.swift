@@ -129,7 +129,10 @@ struct RunCommand: AsyncParsableCommand {
             leaderTiming: leaderTiming,
             rolloutPollInterval: rolloutPollInterval, minimumGap: Self.parseDuration(minPassGap)!, stallIntervals: stallIntervals,
             retryBackoff: Self.parseDuration(retryBackoff)!)
-        return Controller(options: options, cluster: try kubeOptions.client(allowInsecureTransport: repoOptions.allowInsecureTransport), source: try repoOptions.desiredStateSource(ownNamespace: options.namespace, verifier: try verifyOptions.verifier()), logger: logger)
+        let source = try repoOptions.desiredStateSource(ownNamespace: options.namespace,
+                                                        verifier: try verifyOptions.verifier())
+        let cluster = try kubeOptions.client(allowInsecureTransport: repoOptions.allowInsecureTransport)
+        return Controller(options: options, cluster: cluster, source: source, logger: logger)
     }
 
     var leaderTiming: LeaderElector.Timing {

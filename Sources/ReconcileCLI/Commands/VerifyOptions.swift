@@ -7,13 +7,20 @@ import ReconcileCore
 /// Commit-signature policy flags shared by `plan`, `apply` and `run` (issue 20). The policy
 /// comes from the operator only: nothing in the config repository can turn it off or widen it.
 struct VerifyOptions: ParsableArguments {
-    @Flag(help: "Render and apply only signed commits from trusted signers (a local repository is then read at its commit, never its working tree).")
+    @Flag(
+        help: ArgumentHelp(
+            "Render and apply only signed commits from trusted signers "
+                + "(a local repository is then read at its commit, never its working tree)."))
     var verifyCommits = false
 
-    @Option(help: "What must be signed: head (the commit --ref resolves to), tag (the annotated tag --ref names) or both.")
+    @Option(
+        help: "What must be signed: head (the commit --ref resolves to), tag (the annotated tag --ref names) or both.")
     var verifyMode: VerificationPolicy.Mode = .head
 
-    @Option(help: "Trusted SSH signers, in git's allowed_signers format (principals [namespaces=\"git\",valid-after=…,valid-before=…] key).")
+    @Option(
+        help: ArgumentHelp(
+            "Trusted SSH signers, in git's allowed_signers format "
+                + "(principals [namespaces=\"git\",valid-after=…,valid-before=…] key)."))
     var trustedSigners: String?
 
     @Option(help: "Trusted OpenPGP public keys (gpg --export, binary or --armor), checked with gpgv.")
@@ -22,17 +29,22 @@ struct VerifyOptions: ParsableArguments {
     @Flag(help: "The signer's SSH principal or OpenPGP user ID email must be the committer's (the tagger's for tags).")
     var requireSignerIsCommitter = false
 
-    @Option(help: "Only these committers' commits are accepted: comma-separated emails, * wildcards allowed (*@example.com).")
+    @Option(
+        help:
+            "Only these committers' commits are accepted: comma-separated emails, * wildcards allowed (*@example.com).")
     var allowedCommitters: String?
 
     @Option(help: "The gpgv program for OpenPGP signatures.")
     var gpgv: String = "gpgv"
 
     func validate() throws {
-        let dependent = trustedSigners != nil || trustedKeyring != nil || requireSignerIsCommitter || allowedCommitters != nil
+        let dependent =
+            trustedSigners != nil || trustedKeyring != nil || requireSignerIsCommitter || allowedCommitters != nil
         if !verifyCommits {
             if dependent || verifyMode != .head {
-                throw ValidationError("--trusted-signers, --trusted-keyring, --verify-mode, --require-signer-is-committer and --allowed-committers need --verify-commits")
+                throw ValidationError(
+                    "--trusted-signers, --trusted-keyring, --verify-mode, --require-signer-is-committer "
+                        + "and --allowed-committers need --verify-commits")
             }
             return
         }
@@ -50,7 +62,9 @@ struct VerifyOptions: ParsableArguments {
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         do {
             if let trustedSigners { policy.ssh = SSHVerifier(signers: try AllowedSigners(contentsOf: trustedSigners)) }
-            if let trustedKeyring { policy.openPGP = GPGVerifier(keyring: try OpenPGPKeyring(contentsOf: trustedKeyring), gpgv: gpgv) }
+            if let trustedKeyring {
+                policy.openPGP = GPGVerifier(keyring: try OpenPGPKeyring(contentsOf: trustedKeyring), gpgv: gpgv)
+            }
         } catch {
             throw UserError("\(error)")
         }
@@ -65,10 +79,12 @@ extension VerificationResult {
     var status: SignatureStatus {
         switch verdict {
         case .verified(let signer, let fingerprint):
-            return SignatureStatus(object: kind.rawValue, id: id.short, verified: true, signer: signer, fingerprint: fingerprint,
-                                   summary: summary)
+            return SignatureStatus(
+                object: kind.rawValue, id: id.short, verified: true, signer: signer, fingerprint: fingerprint,
+                summary: summary)
         case .refused(let refusal):
-            return SignatureStatus(object: kind.rawValue, id: id.short, verified: false, reason: refusal.reason.rawValue, summary: summary)
+            return SignatureStatus(
+                object: kind.rawValue, id: id.short, verified: false, reason: refusal.reason.rawValue, summary: summary)
         }
     }
 }

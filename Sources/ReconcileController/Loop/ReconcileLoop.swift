@@ -174,7 +174,8 @@ public final class ReconcileLoop: Service, Sendable {
         guard let commit = state.current.lastGoodCommit else {
             let refused = state.current.untrusted.map { "\($0.message) [\($0.reason)]; no verified commit yet" }
             await finish(StatusReport(revision: "", lastRunTime: now, result: .failed), fetchError: fetchError,
-                         errors: [fetchError ?? refused ?? "no commit"], transient: refused == nil, started: started, logger: logger)
+                         errors: [fetchError ?? refused ?? "no commit"], transient: refused == nil, started: started,
+                         logger: logger)
             return
         }
         var report = StatusReport(revision: commit, lastRunTime: now, result: .success)
@@ -276,8 +277,10 @@ public final class ReconcileLoop: Service, Sendable {
             return state.untrustedEventCommit != untrusted.commit
         }
         guard isNew, leader.isLeader else { return }
-        let status = ObjectKey(group: "", kind: "ConfigMap", namespace: settings.namespace, name: StatusReport.configMapName)
-        let events = EventRecorder(cluster: writer, instance: settings.identity, revision: String(untrusted.commit.prefix(12)))
+        let status = ObjectKey(group: "", kind: "ConfigMap", namespace: settings.namespace,
+                               name: StatusReport.configMapName)
+        let events = EventRecorder(cluster: writer, instance: settings.identity,
+                                   revision: String(untrusted.commit.prefix(12)))
         let note = "\(untrusted.message); the cluster is held at \(holding ?? "nothing applied yet")"
         if let error = await events.record(.verificationFailed, regarding: status, apiVersion: "v1", note: note) {
             logger.warning("could not record the VerificationFailed event: \(error)")

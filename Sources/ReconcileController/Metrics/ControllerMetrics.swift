@@ -70,7 +70,8 @@ public final class ControllerMetrics: Sendable {
 
     /// One refused check of a fetched commit, by refusal reason (`unsigned`, `unknown_key`, …).
     public func commitVerificationFailure(reason: String) {
-        Counter(label: "reconcile_commit_verification_failures_total", dimensions: [("reason", reason)], factory: factory).increment()
+        let label = "reconcile_commit_verification_failures_total"
+        Counter(label: label, dimensions: [("reason", reason)], factory: factory).increment()
     }
 
     public func apiRequest(verb: String, code: Int) {

@@ -17,8 +17,10 @@ public struct SignatureStatus: Sendable, Equatable {
     /// The one-line summary: `commit 1a2b3c4d5e6f is signed by …` / `… is refused: …`.
     public var summary: String
 
-    public init(object: String, id: String, verified: Bool, signer: String? = nil, fingerprint: String? = nil,
-                reason: String? = nil, summary: String) {
+    public init(
+        object: String, id: String, verified: Bool, signer: String? = nil, fingerprint: String? = nil,
+        reason: String? = nil, summary: String
+    ) {
         self.object = object
         self.id = id
         self.verified = verified
@@ -30,8 +32,10 @@ public struct SignatureStatus: Sendable, Equatable {
 
     /// The JSON form (docs/plan-json.md, `signatures`).
     var node: Node {
-        var node = Node.object(["object": .string(object), "id": .string(id), "verified": Node(.bool(verified)),
-                                "summary": .string(summary)])
+        var node = Node.object([
+            "object": .string(object), "id": .string(id), "verified": Node(.bool(verified)),
+            "summary": .string(summary),
+        ])
         if let signer { node["signer"] = .string(signer) }
         if let fingerprint { node["fingerprint"] = .string(fingerprint) }
         if let reason { node["reason"] = .string(reason) }
@@ -46,7 +50,8 @@ public struct SignatureStatus: Sendable, Equatable {
             if status.verified {
                 out += "✅ Signature: \(MarkdownEscaping.text(status.summary))\n\n"
             } else {
-                out += "> [!WARNING]\n> **Signature refused** — \(MarkdownEscaping.text(status.summary)). "
+                out +=
+                    "> [!WARNING]\n> **Signature refused** — \(MarkdownEscaping.text(status.summary)). "
                     + "`reconcile` will not apply this revision after merge.\n\n"
             }
         }
