@@ -3,10 +3,13 @@ import PackageDescription
 
 /// reconcile: a GitOps reconciler for the Istio / network-policy layer of Kubernetes.
 ///
-/// Layout: one C shim per library (`CYAML`, `CGit2`, `CCurl`; `CMalloc` for glibc's allocator
-/// statistics), one Swift module that owns each
-/// library's handles (`YAML`, `Git`, `HTTP`), the pure planning core (`ReconcileCore`), the
-/// command-line layer that wires I/O to the core (`ReconcileCLI`) and the `reconcile` executable.
+/// Layout, in the order the data flows (README "Layout"): one C shim per library (`CYAML`,
+/// `CGit2`, `CCurl`; `CMalloc` for glibc's allocator statistics) → the Swift module that owns each
+/// library's handles (`YAML`, `JSON` on YAML's `Node`, `Git`, `HTTP`) → the API clients (`Kube`,
+/// `GitHub`) → the desired-state source (`ReconcileSource`: repository → rendered desired state)
+/// → the pure core (`ReconcileCore`: render, plan) and its checks (`ReconcileFindings`) → the I/O
+/// engine (`ReconcileEngine`: live state, dry-run, apply, restarts, events) → the controller
+/// (`ReconcileController`) and the commands (`ReconcileCLI`) → the `reconcile` executable.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
@@ -79,13 +82,15 @@ let package = Package(
         // revision → the rendered desired state; used by the CLI and the controller alike.
         .target(
             name: "ReconcileSource", dependencies: ["ReconcileCore", "Git", "CommitVerification"], swiftSettings: swiftSettings),
+        // Plan-time checks over the core's model: the mesh analyzers and the guardrail-policy engine.
+        .target(name: "ReconcileFindings", dependencies: ["ReconcileCore", "YAML", "JSON"], swiftSettings: swiftSettings),
         // Live snapshot, dry-run, apply, restarts, events: the I/O engine around the pure core.
-        .target(name: "ReconcileEngine", dependencies: ["ReconcileCore", "Kube", "YAML"], swiftSettings: swiftSettings),
+        .target(name: "ReconcileEngine", dependencies: ["ReconcileCore", "ReconcileFindings", "Kube", "YAML"], swiftSettings: swiftSettings),
         // `reconcile run`: the in-cluster controller (loop, leader election, drift, HTTP, metrics).
         .target(
             name: "ReconcileController",
             dependencies: [
-                "ReconcileCore", "ReconcileEngine", "ReconcileSource", "Kube", "YAML", "CMalloc",
+                "ReconcileCore", "ReconcileFindings", "ReconcileEngine", "ReconcileSource", "Kube", "YAML", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -101,7 +106,8 @@ let package = Package(
         .target(
             name: "ReconcileCLI",
             dependencies: [
-                "ReconcileCore", "ReconcileEngine", "ReconcileSource", "ReconcileController", "Kube", "YAML", "Git", "HTTP",
+                "ReconcileCore", "ReconcileFindings", "ReconcileEngine", "ReconcileSource", "ReconcileController", "Kube", "YAML",
+                "Git", "HTTP",
                 "GitHub", "CommitVerification",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -140,7 +146,7 @@ let package = Package(
         // Run against a real cluster instead of the test server when RECONCILE_TEST_KUBECONFIG is set.
         .testTarget(name: "KubeIntegrationTests", dependencies: ["Kube", "KubeTestServer", "HTTP", "YAML"], swiftSettings: swiftSettings),
         .testTarget(name: "ChartTests", dependencies: ["YAML", "JSON", "ReconcileTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "FindingsTests", dependencies: ["ReconcileCore", "YAML"], swiftSettings: swiftSettings),
+        .testTarget(name: "FindingsTests", dependencies: ["ReconcileFindings", "ReconcileCore", "YAML"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReconcileEngineTests",
             dependencies: ["ReconcileEngine", "ReconcileCLI", "ReconcileCore", "Kube", "KubeTestServer", "YAML", "Git", "ReconcileTestSupport"],
@@ -187,9 +193,9 @@ let package = Package(
 // scripts/fuzz.sh with `-sanitize=fuzzer,address -DFUZZING`, the same `main` hands control to
 // libFuzzer (`LLVMFuzzerRunDriver`, declared by CFuzzDriver). Never part of the `reconcile` product.
 let fuzzHarnesses: [(product: String, target: String, path: String, dependencies: [Target.Dependency])] = [
-    ("fuzz-yaml", "FuzzYAML", "Fuzz/yaml", ["YAML", "ReconcileCore"]),
+    ("fuzz-yaml", "FuzzYAML", "Fuzz/yaml", ["YAML", "ReconcileCore", "ReconcileFindings"]),
     ("fuzz-json", "FuzzJSON", "Fuzz/json", ["JSON", "YAML"]),
-    ("fuzz-policy", "FuzzPolicy", "Fuzz/policy", ["ReconcileCore", "YAML"]),
+    ("fuzz-policy", "FuzzPolicy", "Fuzz/policy", ["ReconcileCore", "ReconcileFindings", "YAML"]),
     ("fuzz-kubeconfig", "FuzzKubeConfig", "Fuzz/kubeconfig", ["Kube"]),
     ("fuzz-watch-lines", "FuzzWatchLines", "Fuzz/watch-lines", ["Kube"]),
 ]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Kube
 import ReconcileCore
+import ReconcileFindings
 import ReconcileSource
 import ReconcileEngine
 import YAML

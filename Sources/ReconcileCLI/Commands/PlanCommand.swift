@@ -3,6 +3,7 @@ import CommitVerification
 import Foundation
 import Kube
 import ReconcileCore
+import ReconcileFindings
 import ReconcileSource
 import ReconcileEngine
 import YAML
@@ -82,11 +83,11 @@ struct PlanCommand: AsyncParsableCommand {
                 } catch {
                     throw UserError("the base revision \(base) (\(baseRevision.label)) does not load:\n\(error)")
                 }
-                plan = RevisionComparer(base: baseState, head: desired, options: options).plan()
+                plan = RevisionComparer(base: baseState, head: desired, options: options).planWithFindings()
                 plan.baseRevision = baseRevision.label
             } else {
                 let live = try LiveState.snapshot(try readFile(liveSnapshot!), file: liveSnapshot!)
-                plan = Planner(desired: desired, live: live, options: options, mode: .snapshot).plan()
+                plan = Planner(desired: desired, live: live, options: options, mode: .snapshot).planWithFindings()
             }
             plan.revision = head.label
         }

@@ -2,6 +2,7 @@ import Foundation
 import Kube
 import Logging
 import ReconcileCore
+import ReconcileFindings
 import ReconcileEngine
 import ReconcileSource
 import ServiceLifecycle
