@@ -198,6 +198,7 @@ let fuzzHarnesses: [(product: String, target: String, path: String, dependencies
     ("fuzz-policy", "FuzzPolicy", "Fuzz/policy", ["ReconcileCore", "ReconcileFindings", "YAML"]),
     ("fuzz-kubeconfig", "FuzzKubeConfig", "Fuzz/kubeconfig", ["Kube"]),
     ("fuzz-watch-lines", "FuzzWatchLines", "Fuzz/watch-lines", ["Kube"]),
+    ("fuzz-signatures", "FuzzSignatures", "Fuzz/signatures", ["CommitVerification", "Git"]),
 ]
 package.targets += [
     .target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"),

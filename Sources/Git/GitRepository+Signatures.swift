@@ -47,9 +47,15 @@ extension GitRepository {
                 let id = ObjectID(git_object_id(object))
                 let tagger = Self.identity(git_tag_tagger(object))
                 let tagName = swiftString(git_tag_name(object))
+                var commit: OpaquePointer?
+                try LibGit2.check(
+                    git_object_peel(&commit, object, GIT_OBJECT_COMMIT), "git_object_peel",
+                    "tag \"\(name)\" in \(path) does not point to a commit")
+                defer { git_object_free(commit) }
                 let (payload, signature) = TrailingSignature.split(try rawObject(id))
                 return SignedObject(
-                    kind: .tag, id: id, signature: signature, payload: payload, signer: tagger, tagName: tagName)
+                    kind: .tag, id: id, signature: signature, payload: payload, signer: tagger, tagName: tagName,
+                    taggedCommit: ObjectID(git_object_id(commit)))
             }
             throw GitError.referenceNotFound(name, in: path)
         }

@@ -35,9 +35,12 @@ public struct SignedObject: Sendable, Equatable {
     public let signer: GitIdentity
     /// For a tag, the name in its `tag` line; nil for a commit.
     public let tagName: String?
+    /// For a tag, the commit it points to (through any tags in between); nil for a commit.
+    public let taggedCommit: ObjectID?
 
     public init(
-        kind: Kind, id: ObjectID, signature: [UInt8]?, payload: [UInt8], signer: GitIdentity, tagName: String? = nil
+        kind: Kind, id: ObjectID, signature: [UInt8]?, payload: [UInt8], signer: GitIdentity, tagName: String? = nil,
+        taggedCommit: ObjectID? = nil
     ) {
         self.kind = kind
         self.id = id
@@ -45,6 +48,7 @@ public struct SignedObject: Sendable, Equatable {
         self.payload = payload
         self.signer = signer
         self.tagName = tagName
+        self.taggedCommit = taggedCommit
     }
 }
 

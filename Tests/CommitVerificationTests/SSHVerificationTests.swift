@@ -147,6 +147,10 @@ struct SSHVerificationTests {
         #expect(try reasons(.head, "v1") == ["commit:unsigned"])
         #expect(try reasons(.tag, "v2") == ["tag:unsigned"])  // lightweight
         #expect(try reasons(.tag, nil) == ["tag:unsigned"])
+        // A branch named like the signed tag wins the ref lookup: the tag does not cover it.
+        try TestGit.commit(in: fixture.work, files: ["a.yaml": "a: 9\n"], message: "on main")
+        try TestGit.run(["branch", "v1", "HEAD"], in: fixture.work)
+        #expect(try reasons(.tag, "v1") == ["tag:unsigned"])
     }
 
     @Test func missingSignersForTheFormatIsUnknownKey() throws {

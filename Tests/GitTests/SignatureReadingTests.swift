@@ -66,6 +66,7 @@ struct SignatureReadingTests {
         #expect(signed.signature?.text.hasSuffix("-----END SSH SIGNATURE-----\n") == true)
         #expect(signed.payload.text.hasSuffix("release one\n"))
         #expect(signed.signer.email == "test@example.com")
+        #expect(signed.taggedCommit?.hex == (try TestGit.run(["rev-parse", "HEAD"], in: work)))
 
         let unsigned = try #require(try repo.signedTag("v2"))
         #expect(unsigned.signature == nil)

@@ -16,7 +16,16 @@ public struct CommitVerifier: Sendable {
         var results: [VerificationResult] = []
         if policy.mode != .head {
             if let ref, let tag = try repository.signedTag(ref) {
-                results.append(verify(tag))
+                // The signed tag must cover the commit that will be rendered (a branch of the same
+                // name would otherwise win the ref lookup).
+                if let tagged = tag.taggedCommit, tagged != commit {
+                    let refusal = Refusal(
+                        .unsigned,
+                        "tag \(ref) points to commit \(tagged.short), not to \(commit.short) that --ref \(ref) resolves to")
+                    results.append(VerificationResult(kind: .tag, id: tag.id, verdict: .refused(refusal)))
+                } else {
+                    results.append(verify(tag))
+                }
             } else {
                 let refusal = Refusal(
                     .unsigned,
