@@ -21,7 +21,8 @@ public struct CommitVerifier: Sendable {
                 if let tagged = tag.taggedCommit, tagged != commit {
                     let refusal = Refusal(
                         .unsigned,
-                        "tag \(ref) points to commit \(tagged.short), not to \(commit.short) that --ref \(ref) resolves to")
+                        "tag \(ref) points to commit \(tagged.short), "
+                            + "not to \(commit.short) that --ref \(ref) resolves to")
                     results.append(VerificationResult(kind: .tag, id: tag.id, verdict: .refused(refusal)))
                 } else {
                     results.append(verify(tag))
