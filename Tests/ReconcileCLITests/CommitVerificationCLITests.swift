@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileCLI
 import ReconcileTestSupport
 import Testing
 
@@ -137,6 +138,34 @@ struct CommitVerificationCLITests {
         let result = await reconcile(["plan", "--repo", fixture.work, "--live-snapshot", fixture.snapshot] + flags)
         #expect(result.code != 0, "\(result)")
         #expect(result.stderr.contains(message), "\(result)")
+    }
+
+    /// `reconcile run` builds its controller with the policy, and refuses a bad trust file at start.
+    @Test func runTakesThePolicyAndRefusesBadTrustFilesAtStart() throws {
+        let fixture = try Fixture()
+        defer { TestGit.cleanup(fixture.root) }
+        let kubeconfig = fixture.root + "/kubeconfig"
+        try """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+            users: [{name: u, user: {token: t}}]
+            contexts: [{name: c, context: {cluster: c, user: u}}]
+            current-context: c
+
+            """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let base = ["--repo", fixture.work, "--kubeconfig", kubeconfig]
+        _ = try ReconcileCommand.makeController(runArguments: base + fixture.verify + ["--verify-mode", "both"])
+        let keyring = fixture.root + "/keyring.asc"
+        try "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n!!!\n-----END PGP PUBLIC KEY BLOCK-----\n"
+            .write(toFile: keyring, atomically: true, encoding: .utf8)
+        do {
+            _ = try ReconcileCommand.makeController(runArguments: base + ["--verify-commits", "--trusted-keyring", keyring])
+            Issue.record("a malformed keyring was accepted")
+        } catch {
+            let message = ReconcileCommand.message(for: error)
+            #expect(message.contains("\(keyring):4: the armored key block is not valid base64"), "\(message)")
+        }
     }
 
     @Test func malformedSignersFileNamesFileAndLine() async throws {
