@@ -160,7 +160,8 @@ struct CommitVerificationCLITests {
         try "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n!!!\n-----END PGP PUBLIC KEY BLOCK-----\n"
             .write(toFile: keyring, atomically: true, encoding: .utf8)
         do {
-            _ = try ReconcileCommand.makeController(runArguments: base + ["--verify-commits", "--trusted-keyring", keyring])
+            _ = try ReconcileCommand.makeController(
+                runArguments: base + ["--verify-commits", "--trusted-keyring", keyring])
             Issue.record("a malformed keyring was accepted")
         } catch {
             let message = ReconcileCommand.message(for: error)
