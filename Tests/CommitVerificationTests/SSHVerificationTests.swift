@@ -12,7 +12,7 @@ struct SSHVerificationTests {
     /// The fixture commits are made at 2024-05-01T12:00:00Z.
     static let committer = "test@example.com"
 
-    @Test(arguments: [("ed25519", nil), ("ecdsa", 256), ("ecdsa", 384), ("rsa", 3072)] as [(String, Int?)])
+    @Test(arguments: [("ed25519", nil), ("ecdsa", 256), ("ecdsa", 384), ("rsa", 2048)] as [(String, Int?)])
     func commitSignedByEveryKeyTypeIsVerified(type: String, bits: Int?) throws {
         let fixture = try SigningFixture()
         defer { fixture.cleanup() }
