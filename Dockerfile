@@ -35,11 +35,12 @@ RUN swift build -c release --product reconcile --static-swift-stdlib \
 # --- runtime ---------------------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE} AS runtime
 
-# The three C libraries' runtime packages and the CA bundle for https remotes and the API server.
+# The three C libraries' runtime packages, the CA bundle for https remotes and the API server,
+# and gpgv for OpenPGP commit signatures (--verify-commits --trusted-keyring).
 # (libstdc++6 and libgcc-s1, needed by the Swift runtime, are part of the base image.)
 RUN export DEBIAN_FRONTEND=noninteractive \
  && apt-get update \
- && apt-get install -y --no-install-recommends libgit2-1.5 libyaml-0-2 libcurl4 ca-certificates \
+ && apt-get install -y --no-install-recommends libgit2-1.5 libyaml-0-2 libcurl4 ca-certificates gpgv \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 65532 reconcile \
  && useradd --system --uid 65532 --gid 65532 --home-dir /nonexistent --no-create-home \

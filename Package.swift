@@ -59,6 +59,22 @@ let package = Package(
         .target(name: "Git", dependencies: ["CGit2", "Executors"], swiftSettings: swiftSettings),
         .target(name: "HTTP", dependencies: ["CCurl", "Executors"], swiftSettings: swiftSettings),
 
+        // MARK: - Commit-signature verification (issue 20): SSHSIG in-process, OpenPGP through gpgv
+        .target(
+            name: "CommitVerification",
+            dependencies: [
+                "Git",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CommitVerificationTests",
+            dependencies: ["CommitVerification", "Git", "ReconcileTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Kubernetes API client (the only user of libcurl for Kubernetes)
         .target(name: "Kube", dependencies: ["HTTP", "YAML", "JSON", "Executors"], swiftSettings: swiftSettings),
 
@@ -69,7 +85,9 @@ let package = Package(
         .target(name: "ReconcileCore", dependencies: ["YAML", "JSON", "Executors"], swiftSettings: swiftSettings),
         // The config repository (a directory or a git URL through libgit2) → the files of a
         // revision → the rendered desired state; used by the CLI and the controller alike.
-        .target(name: "ReconcileSource", dependencies: ["ReconcileCore", "Git", "Executors"], swiftSettings: swiftSettings),
+        .target(
+            name: "ReconcileSource", dependencies: ["ReconcileCore", "Git", "CommitVerification", "Executors"],
+            swiftSettings: swiftSettings),
         // Plan-time checks over the core's model: the mesh analyzers and the guardrail-policy engine.
         .target(name: "ReconcileFindings", dependencies: ["ReconcileCore", "YAML", "JSON", "Executors"], swiftSettings: swiftSettings),
         // Live snapshot, dry-run, apply, restarts, events: the I/O engine around the pure core.
@@ -96,7 +114,7 @@ let package = Package(
             dependencies: [
                 "ReconcileCore", "ReconcileFindings", "ReconcileEngine", "ReconcileSource", "ReconcileController", "Kube", "YAML",
                 "Git", "HTTP",
-                "GitHub",
+                "GitHub", "CommitVerification",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -144,7 +162,7 @@ let package = Package(
             name: "ControllerTests",
             dependencies: [
                 "ReconcileController", "ReconcileSource", "ReconcileEngine", "KubeTestServer", "ReconcileTestSupport",
-                "Kube", "YAML", "ReconcileCore", "HTTP", "Executors",
+                "Kube", "YAML", "ReconcileCore", "HTTP", "Executors", "CommitVerification",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -186,6 +204,7 @@ let fuzzHarnesses: [(product: String, target: String, path: String, dependencies
     ("fuzz-policy", "FuzzPolicy", "Fuzz/policy", ["ReconcileCore", "ReconcileFindings", "YAML"]),
     ("fuzz-kubeconfig", "FuzzKubeConfig", "Fuzz/kubeconfig", ["Kube"]),
     ("fuzz-watch-lines", "FuzzWatchLines", "Fuzz/watch-lines", ["Kube", "Executors"]),
+    ("fuzz-signatures", "FuzzSignatures", "Fuzz/signatures", ["CommitVerification", "Git"]),
 ]
 package.targets += [
     .target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"),

@@ -7,6 +7,7 @@ holds (nothing large is committed): scripts/fuzz.sh runs it before every fuzzing
   watch-lines  the watch streams of the transcripts (084-090), JSON bodies as one-line events
   policy       {{ }} expressions of policies/, docs/policies.md, Tests/FindingsTests, Fuzz/seeds/policy
   kubeconfig   kubeconfig literals in Tests/ and Sources/ (interpolations replaced), Fuzz/seeds/kubeconfig
+  signatures   Fuzz/seeds/signatures (SSH signatures, allowed_signers, OpenPGP keyrings, gpgv status lines)
 
 usage: scripts/fuzz-seeds.py OUT [TRANSCRIPTS]
 """
@@ -115,7 +116,8 @@ for folder in ("Tests", "Sources"):
             literal = re.sub(r"\\\((?:[^()]|\([^()]*\))*\)", "dGVzdA==", "\n".join(lines))
             seed("kubeconfig", literal + "\n")
 hand_written("kubeconfig")
+hand_written("signatures")
 
-for harness in ("yaml", "json", "watch-lines", "policy", "kubeconfig"):
+for harness in ("yaml", "json", "watch-lines", "policy", "kubeconfig", "signatures"):
     os.makedirs(os.path.join(out, harness), exist_ok=True)
-print("fuzz-seeds: " + ", ".join(f"{h} {counts.get(h, 0)}" for h in ("yaml", "json", "watch-lines", "policy", "kubeconfig")), file=sys.stderr)
+print("fuzz-seeds: " + ", ".join(f"{h} {counts.get(h, 0)}" for h in ("yaml", "json", "watch-lines", "policy", "kubeconfig", "signatures")), file=sys.stderr)

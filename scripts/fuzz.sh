@@ -4,7 +4,7 @@
 #
 #   scripts/fuzz.sh [--time SECONDS] [--jobs N] [harness...]
 #
-# harness: yaml json policy kubeconfig watch-lines (default: all, one after another).
+# harness: yaml json policy kubeconfig watch-lines signatures (default: all, one after another).
 # --time: seconds per harness (default 20: CI's smoke). --jobs: parallel libFuzzer workers per
 # harness (default 1; give the machine's cores for long runs).
 #
@@ -18,7 +18,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-all=(yaml json policy kubeconfig watch-lines)
+all=(yaml json policy kubeconfig watch-lines signatures)
 time=20
 jobs=1
 harnesses=()
@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
         --time) time="$2"; shift 2 ;;
         --jobs) jobs="$2"; shift 2 ;;
         -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
-        yaml|json|policy|kubeconfig|watch-lines) harnesses+=("$1"); shift ;;
+        yaml|json|policy|kubeconfig|watch-lines|signatures) harnesses+=("$1"); shift ;;
         *) echo "fuzz.sh: unknown argument $1 (harnesses: ${all[*]})" >&2; exit 2 ;;
     esac
 done
@@ -41,7 +41,7 @@ max_len() {
     case "$1" in
         json|watch-lines) echo 65536 ;;
         yaml) echo 32768 ;;
-        kubeconfig) echo 8192 ;;
+        kubeconfig|signatures) echo 8192 ;;
         policy) echo 16384 ;;
     esac
 }

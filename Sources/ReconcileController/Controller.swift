@@ -83,7 +83,7 @@ public final class Controller: Sendable {
         }
         leader.onWakeRequest { wake.wake() }
         let verifier = options.webhookSecret.map { WebhookVerifier(secret: $0) }
-        let handlers = HTTPServer.Handlers(
+        var handlers = HTTPServer.Handlers(
             isReady: { loop.isReady }, isLive: { loop.isLive }, metrics: { metrics.render() }, verifier: verifier,
             onWebhook: {
                 wake.wake()
@@ -94,6 +94,7 @@ public final class Controller: Sendable {
                     }
                 }
             })
+        handlers.readinessNote = { loop.verificationNote }
         let boundPort = Locked<Int?>(nil)
         self.boundPort = boundPort
         http = HTTPServer.application(handlers, host: options.listenHost, port: options.listenPort, logger: logger) { port in

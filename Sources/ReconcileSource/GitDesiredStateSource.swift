@@ -1,3 +1,4 @@
+import CommitVerification
 import Executors
 import ReconcileCore
 
@@ -17,6 +18,7 @@ public final class GitDesiredStateSource: DesiredStateSource {
     private let settings: RepositorySettings
     private let makeRenderer: MakeRenderer
     private let warnUnselected: @Sendable ([String]) -> Void
+    private let verifier: CommitVerifier?
     private let state = Locked(State())
 
     private struct State {
@@ -32,15 +34,18 @@ public final class GitDesiredStateSource: DesiredStateSource {
 
     /// `warnUnselected` receives the files no bundle selects after each render (the CLI prints
     /// them on stderr).
+    /// `verifier` (`--verify-commits`): a commit it refuses is never read, let alone rendered;
+    /// `fetch` throws `UntrustedRevision` and the loop keeps the last verified commit (issue 20).
     public init(settings: RepositorySettings, makeRenderer: @escaping MakeRenderer,
-                warnUnselected: @escaping @Sendable ([String]) -> Void = { _ in }) {
+                warnUnselected: @escaping @Sendable ([String]) -> Void = { _ in }, verifier: CommitVerifier? = nil) {
         self.settings = settings
         self.makeRenderer = makeRenderer
         self.warnUnselected = warnUnselected
+        self.verifier = verifier
     }
 
     public func fetch() async throws -> String {
-        try await withState { [settings] state in
+        try await withState { [settings, verifier] state in
             let repository: ConfigRepository
             do {
                 if let open = state.repository {
@@ -54,14 +59,15 @@ public final class GitDesiredStateSource: DesiredStateSource {
                 throw error
             }
             state.repository = repository
+            let ref = try Self.verifiedRef(repository, settings: settings, verifier: verifier)
             // The commit last rendered: its rendering is kept, so its files are not read again.
-            if let commit = try repository.commit(settings.ref)?.description, let last = state.rendered,
+            if let commit = try repository.commit(ref)?.description, let last = state.rendered,
                last.commit == commit, last.defaultInstance == repository.defaultInstance {
                 state.revisions = [:]
                 state.defaultInstance = repository.defaultInstance
                 return commit
             }
-            let revision = try repository.revision(settings.ref)
+            let revision = try repository.revision(ref)
             let id = revision.commit?.description ?? revision.label
             // Keep the current and the previous revisions only.
             if state.revisions[id] == nil { state.revisions = state.revisions.filter { $0.key == id } }
@@ -89,6 +95,18 @@ public final class GitDesiredStateSource: DesiredStateSource {
                 state.revisions[commit] = nil
             }
             return (revision.label, desired)
+        }
+    }
+
+    /// The ref to read: as given without a verifier; with one, the verified commit's id, or
+    /// `UntrustedRevision` (the loop then keeps the last verified commit).
+    private static func verifiedRef(_ repository: ConfigRepository, settings: RepositorySettings,
+                                    verifier: CommitVerifier?) throws -> String? {
+        guard let verifier else { return settings.ref }
+        do {
+            return try verifier.verifiedCommit(in: repository, ref: settings.ref).commit.hex
+        } catch let untrusted as UntrustedCommitError {
+            throw untrusted.untrustedRevision
         }
     }
 

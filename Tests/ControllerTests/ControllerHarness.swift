@@ -1,3 +1,4 @@
+import CommitVerification
 import Foundation
 import HTTP
 import Kube
@@ -132,7 +133,8 @@ final class ControllerHarness: @unchecked Sendable {
     /// failover fast; tests that must not see a leadership change under a loaded machine pass
     /// `fastLease: false` (15 s / 10 s / 5 s / 0.5 s).
     func start(token: String = "test-token", identity: String = "replica-a", interval: Duration = .seconds(1), fastLease: Bool = true,
-               repo: String? = nil, drift: RepoConfig.DriftMode? = nil) throws -> Running {
+               repo: String? = nil, drift: RepoConfig.DriftMode? = nil,
+               verifier: CommitVerifier? = nil) throws -> Running {
         let lease = fastLease
             ? LeaderElector.Timing(leaseDuration: .seconds(2), renewDeadline: .milliseconds(1500), renewPeriod: .milliseconds(500),
                                    retryPeriod: .milliseconds(200))
@@ -150,7 +152,7 @@ final class ControllerHarness: @unchecked Sendable {
             ?? RepositorySettings(location: url, cacheDirectory: root + "/cache-\(identity)", ref: "main")
         let source = GitDesiredStateSource(settings: settings, makeRenderer: { defaultInstance in
             Renderer(defaultInstance: defaultInstance, scope: Scope(ownNamespace: "reconcile-system"))
-        })
+        }, verifier: verifier)
         let controller = Controller(options: options, cluster: cluster, source: source, logger: Self.logger)
         let group = controller.serviceGroup(signals: [])
         let task = Task { try await group.run() }

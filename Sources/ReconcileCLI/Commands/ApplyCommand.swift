@@ -26,6 +26,8 @@ struct ApplyCommand: AsyncParsableCommand {
     @OptionGroup var kubeOptions: KubeOptions
     @OptionGroup var output: PlanOutputOptions
     @OptionGroup var pruneOptions: PruneOptions
+    @OptionGroup(title: "Commit signatures (set by the operator, never by the repository)")
+    var verifyOptions: VerifyOptions
 
     @Flag(help: "Apply without asking.")
     var autoApprove = false
@@ -47,8 +49,12 @@ struct ApplyCommand: AsyncParsableCommand {
             try await Applier(cluster: client, events: nil, dependencies: nil).verifyUnchanged(plan)
         } else {
             let repository = try repoOptions.openRepository()
+            // An untrusted commit is refused before anything is rendered; the verified id is rendered.
+            let ref = try verifyOptions.verifier()
+                .map { try $0.verifiedCommit(in: repository, ref: repoOptions.ref).commit.hex }
             let planner = LivePlanner(cluster: client, options: pruneOptions.planOptions(diffContext: output.diffContext), dryRunCreates: false)
-            plan = try await planner.plan(repository, ref: repoOptions.ref, renderer: try repoOptions.renderer(for: repository))
+            plan = try await planner.plan(repository, ref: ref ?? repoOptions.ref,
+                                          renderer: try repoOptions.renderer(for: repository))
         }
         console.out(output.render(plan, console: console))
         let allowed = Set((allowFindings ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })

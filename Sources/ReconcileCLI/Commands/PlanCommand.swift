@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommitVerification
 import Foundation
 import Kube
 import ReconcileCore
@@ -24,6 +25,8 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var kubeOptions: KubeOptions
     @OptionGroup var output: PlanOutputOptions
     @OptionGroup var pruneOptions: PruneOptions
+    @OptionGroup(title: "Commit signatures (set by the operator, never by the repository)")
+    var verifyOptions: VerifyOptions
 
     @Option(name: [.customShort("o"), .customLong("out")], help: "Also save the plan to this file, for `reconcile apply FILE`.")
     var out: String?
@@ -43,21 +46,34 @@ struct PlanCommand: AsyncParsableCommand {
         let console = Console.current
         let repository = try repoOptions.openRepository()
         let options = pruneOptions.planOptions(diffContext: output.diffContext)
+        // Against a cluster the head must verify; between revisions (--base, a pull request) its
+        // status is shown in the plan instead, so reviewers see a refusal before merge.
+        var signature: [VerificationResult]?
+        var ref = repoOptions.ref
+        if let verifier = try verifyOptions.verifier() {
+            ref = ref ?? "HEAD"  // a working tree cannot be signed
+            do {
+                let verified = try verifier.verifiedCommit(in: repository, ref: ref)
+                (ref, signature) = (verified.commit.hex, verified.results)
+            } catch let untrusted as UntrustedCommitError where base != nil {
+                signature = untrusted.results
+            }
+        }
         var plan: Plan
         if base == nil && liveSnapshot == nil {
             let client: any ClusterAPI
             do { client = try kubeOptions.client(allowInsecureTransport: repoOptions.allowInsecureTransport) } catch {
                 // The repository's own errors come first.
-                _ = try repoOptions.render(try repository.revision(repoOptions.ref), repository: repository, warn: false)
+                _ = try repoOptions.render(try repository.revision(ref), repository: repository, warn: false)
                 throw error
             }
             plan = try await LivePlanner(cluster: client, options: options)
-                .plan(repository, ref: repoOptions.ref, renderer: try repoOptions.renderer(for: repository))
+                .plan(repository, ref: ref, renderer: try repoOptions.renderer(for: repository))
             if out != nil, let client = client as? KubeClient {
                 plan.cluster = try await ClusterBinding.read(from: client, server: client.connection.server)
             }
         } else {
-            let head = try repository.revision(repoOptions.ref)
+            let head = try repository.revision(ref)
             let desired = try repoOptions.render(head, repository: repository)
             if let base {
                 let baseRevision = try repository.revision(base)
@@ -75,6 +91,7 @@ struct PlanCommand: AsyncParsableCommand {
             }
             plan.revision = head.label
         }
+        plan.signatures = signature?.map(\.status) ?? []
         console.out(output.render(plan, console: console))
         if let out {
             do { try PlanFile.encode(plan).write(toFile: out, atomically: true, encoding: .utf8) }

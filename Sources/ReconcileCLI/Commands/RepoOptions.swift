@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommitVerification
 import Foundation
 import Git
 import ReconcileCore
@@ -73,12 +74,12 @@ struct RepoOptions: ParsableArguments {
 
     /// The controller's source: the repository, rendered with these flags; the transport was
     /// checked when the controller was made.
-    func desiredStateSource(ownNamespace: String?) throws -> GitDesiredStateSource {
+    func desiredStateSource(ownNamespace: String?, verifier: CommitVerifier? = nil) throws -> GitDesiredStateSource {
         let options = self
         return GitDesiredStateSource(
             settings: try settings(),
             makeRenderer: { defaultInstance in try options.renderer(defaultInstance: defaultInstance, ownNamespace: ownNamespace) },
-            warnUnselected: { files in warnUnselectedFiles(files) })
+            warnUnselected: { files in warnUnselectedFiles(files) }, verifier: verifier)
     }
 
     /// Throws the refusal of a cleartext `--repo` URL without `--allow-insecure-transport`.

@@ -28,6 +28,8 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var kubeOptions: KubeOptions
     @OptionGroup var pruneOptions: PruneOptions
+    @OptionGroup(title: "Commit signatures (set by the operator, never by the repository)")
+    var verifyOptions: VerifyOptions
 
     @Option(help: "Time between passes: 30s, 1m, 1h (±10% jitter).")
     var interval: String = "1m"
@@ -127,7 +129,10 @@ struct RunCommand: AsyncParsableCommand {
             leaderTiming: leaderTiming,
             rolloutPollInterval: rolloutPollInterval, minimumGap: Self.parseDuration(minPassGap)!, stallIntervals: stallIntervals,
             retryBackoff: Self.parseDuration(retryBackoff)!)
-        return Controller(options: options, cluster: try kubeOptions.client(allowInsecureTransport: repoOptions.allowInsecureTransport), source: try repoOptions.desiredStateSource(ownNamespace: options.namespace), logger: logger)
+        let source = try repoOptions.desiredStateSource(ownNamespace: options.namespace,
+                                                        verifier: try verifyOptions.verifier())
+        let cluster = try kubeOptions.client(allowInsecureTransport: repoOptions.allowInsecureTransport)
+        return Controller(options: options, cluster: cluster, source: source, logger: logger)
     }
 
     var leaderTiming: LeaderElector.Timing {

@@ -23,6 +23,8 @@ public enum HTTPServer {
         public var now: @Sendable () -> Date
         /// A verified webhook: wake the loop (and, on a follower, the leader).
         public var onWebhook: @Sendable () -> Void
+        /// A line `/readyz` adds to its answer, such as why the latest commit was refused.
+        public var readinessNote: @Sendable () -> String? = { nil }
 
         public init(isReady: @escaping @Sendable () -> Bool, isLive: @escaping @Sendable () -> Bool = { true }, metrics: @escaping @Sendable () -> String,
                     verifier: WebhookVerifier?, rateLimiter: WebhookRateLimiter = WebhookRateLimiter(),
@@ -54,7 +56,9 @@ public enum HTTPServer {
             handlers.isLive() ? HTTPServer.text(.ok, "ok\n") : HTTPServer.text(.serviceUnavailable, "stalled: the reconcile loop made no progress for too long\n")
         }
         router.get("readyz") { _, _ in
-            handlers.isReady() ? HTTPServer.text(.ok, "ready\n") : HTTPServer.text(.serviceUnavailable, "not ready: no plan has succeeded yet\n")
+            let note = handlers.readinessNote().map { $0 + "\n" } ?? ""
+            return handlers.isReady() ? HTTPServer.text(.ok, "ready\n" + note)
+                : HTTPServer.text(.serviceUnavailable, "not ready: no plan has succeeded yet\n" + note)
         }
         router.get("metrics") { _, _ in
             HTTPServer.text(.ok, handlers.metrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")

@@ -57,6 +57,10 @@ public final class ReconcileLoop: Service, Sendable {
         public var transientFailures = 0
         /// The last sign of life: a pass started or ended, an object written, a rollout polled.
         public var lastProgress = ContinuousClock.now
+        /// The latest fetched commit's refusal by the signature policy; nil once a fetch verifies.
+        public var untrusted: UntrustedRevision?
+        /// The refused commit an Event was recorded for (one Event per refused commit, not per pass).
+        public var untrustedEventCommit: String?
     }
 
     let source: any DesiredStateSource
@@ -156,15 +160,24 @@ public final class ReconcileLoop: Service, Sendable {
         do {
             let commit = try await source.fetch()
             metrics.gitFetch(duration: ContinuousClock.now - fetchStarted, failed: false)
-            state.withLock { $0.lastGoodCommit = commit }
+            state.withLock {
+                $0.lastGoodCommit = commit
+                $0.untrusted = nil
+            }
+        } catch let untrusted as UntrustedRevision {
+            // Fetched, but refused: the last verified commit stays the desired state and drift target.
+            metrics.gitFetch(duration: ContinuousClock.now - fetchStarted, failed: false)
+            await refuse(untrusted, logger: logger)
         } catch {
             metrics.gitFetch(duration: ContinuousClock.now - fetchStarted, failed: true)
             fetchError = "\(error)"
             logger.error("git fetch failed, keeping the last good commit \(state.current.lastGoodLabel ?? "(none yet)"): \(error)")
         }
         guard let commit = state.current.lastGoodCommit else {
-            await finish(StatusReport(revision: "", lastRunTime: now, result: .failed), fetchError: fetchError, errors: [fetchError ?? "no commit"],
-                         transient: true, started: started, logger: logger)
+            let refused = state.current.untrusted.map { "\($0.message) [\($0.reason)]; no verified commit yet" }
+            await finish(StatusReport(revision: "", lastRunTime: now, result: .failed), fetchError: fetchError,
+                         errors: [fetchError ?? refused ?? "no commit"], transient: refused == nil, started: started,
+                         logger: logger)
             return
         }
         var report = StatusReport(revision: commit, lastRunTime: now, result: .success)
@@ -255,6 +268,38 @@ public final class ReconcileLoop: Service, Sendable {
         await finish(report, fetchError: fetchError, errors: report.errors, transient: transient && report.result == .failed, started: started, logger: logger)
     }
 
+    /// Records a refused commit: the metric on every pass, the Event once per commit (leader only).
+    private func refuse(_ untrusted: UntrustedRevision, logger: Logger) async {
+        metrics.commitVerificationFailure(reason: untrusted.reason)
+        let holding = state.current.lastGoodLabel ?? state.current.lastGoodCommit.map { String($0.prefix(12)) }
+        logger.error("\(untrusted.message); keeping the last verified commit \(holding ?? "(none yet)")",
+                     metadata: ["reason": "\(untrusted.reason)"])
+        let isNew = state.withLock { state -> Bool in
+            state.untrusted = untrusted
+            return state.untrustedEventCommit != untrusted.commit
+        }
+        guard isNew, leader.isLeader else { return }
+        let status = ObjectKey(group: "", kind: "ConfigMap", namespace: settings.namespace,
+                               name: StatusReport.configMapName)
+        let events = EventRecorder(cluster: writer, instance: settings.identity,
+                                   revision: String(untrusted.commit.prefix(12)))
+        let note = "\(untrusted.message); the cluster is held at \(holding ?? "nothing applied yet")"
+        if let error = await events.record(.verificationFailed, regarding: status, apiVersion: "v1", note: note) {
+            logger.warning("could not record the VerificationFailed event: \(error)")
+        } else {
+            state.withLock { $0.untrustedEventCommit = untrusted.commit }
+        }
+    }
+
+    /// What `/readyz` adds: why the latest commit was refused and what the cluster is held at.
+    public var verificationNote: String? {
+        let current = state.current
+        guard let untrusted = current.untrusted else { return nil }
+        let holding = current.lastGoodLabel ?? current.lastGoodCommit.map { String($0.prefix(12)) }
+        return "commit \(untrusted.commit.prefix(12)) refused (\(untrusted.reason)): \(untrusted.message); "
+            + (holding.map { "held at the last verified commit \($0)" } ?? "no verified commit yet")
+    }
+
     /// Errors worth an early retry: the API server was busy or unreachable, a request timed
     /// out. A repository that does not render, a refused object or a conflict waits for a new
     /// commit (or the interval).
@@ -269,6 +314,7 @@ public final class ReconcileLoop: Service, Sendable {
         var report = report
         report.errors = errors
         report.fetchError = fetchError
+        report.verificationError = state.current.untrusted.map { "\($0.message) [\($0.reason)]" }
         report.lastGoodRevision = state.current.lastGoodLabel ?? state.current.lastGoodCommit.map { String($0.prefix(7)) }
         report.driftTarget = drift.current?.revision
         // The pass's live objects and plan are gone now: give their pages back before the

@@ -69,6 +69,12 @@ public final class ControllerMetrics: Sendable {
         if failed { Counter(label: "reconcile_git_fetch_errors_total", dimensions: [], factory: factory).increment() }
     }
 
+    /// One refused check of a fetched commit, by refusal reason (`unsigned`, `unknown_key`, …).
+    public func commitVerificationFailure(reason: String) {
+        let label = "reconcile_commit_verification_failures_total"
+        Counter(label: label, dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
     public func apiRequest(verb: String, code: Int) {
         Counter(label: "reconcile_api_requests_total", dimensions: [("verb", verb), ("code", String(code))], factory: factory).increment()
     }

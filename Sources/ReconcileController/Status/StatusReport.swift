@@ -22,6 +22,8 @@ public struct StatusReport: Sendable, Equatable {
     /// The revision drift is corrected to: the last one applied (a blocked one never is).
     public var driftTarget: String?
     public var fetchError: String?
+    /// Why the latest fetched commit was refused by the signature policy (nil when it verified).
+    public var verificationError: String?
 
     public init(revision: String, lastRunTime: Date, result: Result) {
         self.revision = revision
@@ -44,6 +46,7 @@ public struct StatusReport: Sendable, Equatable {
             "lastGoodRevision": .string(lastGoodRevision ?? ""),
             "driftTarget": .string(driftTarget ?? ""),
             "fetchError": .string(String((fetchError ?? "").prefix(2048))),
+            "verificationError": .string(String((verificationError ?? "").prefix(2048))),
         ]
         return [
             "apiVersion": "v1",

@@ -23,6 +23,7 @@ public struct JSONPlanRenderer: Sendable {
         root["environment"] = optional(plan.environment)
         root["revision"] = optional(plan.revision)
         root["baseRevision"] = optional(plan.baseRevision)
+        if !plan.signatures.isEmpty { root["signatures"] = .sequence(plan.signatures.map(\.node)) }
         root["hasChanges"] = Node(.bool(plan.hasChanges))
         var summary: Node = [:]
         summary["create"] = Node(.int(plan.count(.create)))

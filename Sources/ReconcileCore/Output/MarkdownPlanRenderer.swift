@@ -23,6 +23,7 @@ public struct MarkdownPlanRenderer: Sendable {
         if let environment = plan.environment { out += " (environment \(MarkdownEscaping.code(environment)))" }
         out += "\n\n"
         out += "Planned \(plan.subject.replacingRevisions(plan)).\n\n"
+        out += SignatureStatus.markdown(plan.signatures)
         out += plan.hasChanges ? "**Plan: \(plan.summaryLine).**\n\n" : "**No changes.** \(plan.summaryLine).\n\n"
         return out
     }

@@ -9,6 +9,7 @@ public struct TextPlanRenderer: Sendable {
         var out = paint("reconcile plan", .bold) + " — instance \(plan.instance)"
         if let environment = plan.environment { out += ", environment \(environment)" }
         out += ": \(plan.subject)\n"
+        out += SignatureStatus.text(plan.signatures)
 
         if !plan.injectionChanges.isEmpty {
             out += "\n" + paint("Sidecar injection changes:", .bold) + "\n"

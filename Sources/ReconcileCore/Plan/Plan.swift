@@ -30,6 +30,8 @@ public struct Plan: Sendable {
     public var settings = ApplySettings()
     /// The cluster a saved live plan was made against (`SavedPlanCheck`).
     public var cluster: ClusterBinding?
+    /// The head's signature verdicts when the operator asked for `--verify-commits` (empty otherwise).
+    public var signatures: [SignatureStatus] = []
 
     public init(mode: Mode, instance: String, environment: String?) {
         self.mode = mode

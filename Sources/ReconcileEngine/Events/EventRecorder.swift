@@ -33,11 +33,13 @@ public struct EventRecorder: Sendable {
     public enum Reason: String, Sendable {
         case applied = "Applied", pruned = "Pruned", restarted = "Restarted", applyFailed = "ApplyFailed"
         case restartFailed = "RestartFailed", driftDetected = "DriftDetected", driftCorrected = "DriftCorrected"
+        /// A fetched commit failed the signature policy (`--verify-commits`) and was not applied.
+        case verificationFailed = "VerificationFailed"
 
         var type: String {
             switch self {
             case .applied, .pruned, .restarted, .driftCorrected: return "Normal"
-            case .applyFailed, .restartFailed, .driftDetected: return "Warning"
+            case .applyFailed, .restartFailed, .driftDetected, .verificationFailed: return "Warning"
             }
         }
 
@@ -47,6 +49,7 @@ public struct EventRecorder: Sendable {
             case .pruned: return "Prune"
             case .restarted, .restartFailed: return "Restart"
             case .driftDetected: return "Detect"
+            case .verificationFailed: return "Verify"
             }
         }
     }
