@@ -56,6 +56,8 @@ let package = Package(
 
         // MARK: - Pure core and the CLI
         .target(name: "ReconcileCore", dependencies: ["YAML"], swiftSettings: swiftSettings),
+        // Reachability diff (issue 22): the pure network/mesh policy model and the before/after matrix.
+        .target(name: "ReconcileReachability", dependencies: ["ReconcileCore", "YAML"], swiftSettings: swiftSettings),
         // Live snapshot, dry-run, apply, restarts, events: the I/O engine around the pure core.
         .target(name: "ReconcileEngine", dependencies: ["ReconcileCore", "Kube", "YAML"], swiftSettings: swiftSettings),
         // `reconcile run`: the in-cluster controller (loop, leader election, drift, HTTP, metrics).
@@ -78,7 +80,7 @@ let package = Package(
         .target(
             name: "ReconcileCLI",
             dependencies: [
-                "ReconcileCore", "ReconcileEngine", "ReconcileController", "Kube", "YAML", "Git", "HTTP", "GitHub",
+                "ReconcileCore", "ReconcileEngine", "ReconcileController", "ReconcileReachability", "Kube", "YAML", "Git", "HTTP", "GitHub",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -132,6 +134,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "ReconcileReachabilityTests", dependencies: ["ReconcileReachability", "ReconcileCore", "YAML"], swiftSettings: swiftSettings),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
         .testTarget(name: "GitTests", dependencies: ["Git", "ReconcileTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "ReconcileTestSupport"], swiftSettings: swiftSettings),

@@ -105,7 +105,8 @@ struct ExamplePlanTests {
         #expect(out.contains("| `pets` | no injection label | istio.io/rev=asm-1-23 |"), "\(out)")
         #expect(out.contains("| StatefulSet `pets/rabbitmq` |"), "\(out)")
         let details = out.components(separatedBy: "<details>").count - 1
-        #expect(details == 4, "one <details> block per changed object:\n\(out)")
+        #expect(details == 5, "one <details> block per changed object, and the folded reachability section:\n\(out)")
+        #expect(out.contains("<details><summary><b>Reachability changes</b>: no change</summary>"), "\(out)")
         #expect(out.components(separatedBy: "</details>").count - 1 == details)
         for object in ["Namespace pets", "Gateway pets/pets-gateway", "VirtualService pets/pets-route", "PeerAuthentication pets/pets-mtls"] {
             #expect(out.contains("<code>\(object)</code></summary>") || out.contains("<code>\(object)</code> —"), "\(object):\n\(out)")

@@ -3,6 +3,7 @@ import Foundation
 import Kube
 import ReconcileCore
 import ReconcileEngine
+import ReconcileReachability
 import YAML
 
 /// `reconcile plan`: what applying the config repository would change.
@@ -22,6 +23,7 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var kubeOptions: KubeOptions
     @OptionGroup var output: PlanOutputOptions
     @OptionGroup var pruneOptions: PruneOptions
+    @OptionGroup var reachabilityOptions: ReachabilityOptions
 
     @Option(name: [.customShort("o"), .customLong("out")], help: "Also save the plan to this file, for `reconcile apply FILE`.")
     var out: String?
@@ -42,6 +44,7 @@ struct PlanCommand: AsyncParsableCommand {
         let repository = try repoOptions.openRepository()
         let options = pruneOptions.planOptions(diffContext: output.diffContext)
         var plan: Plan
+        var reachability: ReachabilityReport?
         if base == nil && liveSnapshot == nil {
             let client: any ClusterAPI
             do { client = try kubeOptions.client(allowInsecureTransport: repoOptions.allowInsecureTransport) } catch {
@@ -54,6 +57,7 @@ struct PlanCommand: AsyncParsableCommand {
             if out != nil, let client = client as? KubeClient {
                 plan.cluster = try await ClusterBinding.read(from: client, server: client.connection.server)
             }
+            reachability = await reachabilityOptions.live(plan, cluster: client)
         } else {
             let head = try repository.revision(repoOptions.ref)
             let desired = try repoOptions.render(head, repository: repository)
@@ -67,13 +71,15 @@ struct PlanCommand: AsyncParsableCommand {
                 }
                 plan = RevisionComparer(base: baseState, head: desired, options: options).plan()
                 plan.baseRevision = baseRevision.label
+                reachability = reachabilityOptions.policyLevel(plan)
             } else {
                 let live = try LiveState.snapshot(try readFile(liveSnapshot!), file: liveSnapshot!)
                 plan = Planner(desired: desired, live: live, options: options, mode: .snapshot).plan()
+                reachability = reachabilityOptions.snapshot(plan, live: live)
             }
             plan.revision = head.label
         }
-        console.out(output.render(plan, console: console))
+        console.out(output.render(plan, reachability: reachability, console: console))
         if let out {
             do { try PlanFile.encode(plan).write(toFile: out, atomically: true, encoding: .utf8) }
             catch { throw UserError("cannot write the plan to \(out): \(error.localizedDescription)") }
