@@ -91,7 +91,7 @@ let package = Package(
         .executableTarget(name: "reconcile", dependencies: ["ReconcileCLI"], swiftSettings: swiftSettings),
         // `reconcile-bench`: generates N objects, seeds the test API server, times `reconcile plan`
         // against `kubectl diff` and the raw LIST floor (scripts/benchmark.sh, docs/benchmarks.md).
-        .executableTarget(name: "ReconcileBench", dependencies: ["KubeTestServer", "YAML", "ReconcileCore", "HTTP", "Git"], swiftSettings: swiftSettings),
+        .executableTarget(name: "ReconcileBench", dependencies: ["KubeTestServer", "YAML", "ReconcileCore", "ReconcileReachability", "HTTP", "Git"], swiftSettings: swiftSettings),
 
         // MARK: - Tests
         // Fixtures shared by test targets (git CLI repos, git daemon, loopback HTTP server);
