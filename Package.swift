@@ -3,10 +3,13 @@ import PackageDescription
 
 /// reconcile: a GitOps reconciler for the Istio / network-policy layer of Kubernetes.
 ///
-/// Layout: one C shim per library (`CYAML`, `CGit2`, `CCurl`; `CMalloc` for glibc's allocator
-/// statistics), one Swift module that owns each
-/// library's handles (`YAML`, `Git`, `HTTP`), the pure planning core (`ReconcileCore`), the
-/// command-line layer that wires I/O to the core (`ReconcileCLI`) and the `reconcile` executable.
+/// Layout, in the order the data flows (README "Layout"): one C shim per library (`CYAML`,
+/// `CGit2`, `CCurl`; `CMalloc` for glibc's allocator statistics) → the Swift module that owns each
+/// library's handles (`YAML`, `JSON` on YAML's `Node`, `Git`, `HTTP`) → the API clients (`Kube`,
+/// `GitHub`) → the desired-state source (`ReconcileSource`: repository → rendered desired state)
+/// → the pure core (`ReconcileCore`: render, plan) and its checks (`ReconcileFindings`) → the I/O
+/// engine (`ReconcileEngine`: live state, dry-run, apply, restarts, events) → the controller
+/// (`ReconcileController`) and the commands (`ReconcileCLI`) → the `reconcile` executable.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
@@ -45,26 +48,34 @@ let package = Package(
 
         // MARK: - Owners of the C libraries
         .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: swiftSettings),
+        // JSON in and out of the document tree YAML owns (`Node`), and the zero-copy tape that the
+        // live state of a plan is read through.
+        .target(name: "JSON", dependencies: ["YAML"], swiftSettings: swiftSettings),
         .target(name: "Git", dependencies: ["CGit2"], swiftSettings: swiftSettings),
         .target(name: "HTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
 
         // MARK: - Kubernetes API client (the only user of libcurl for Kubernetes)
-        .target(name: "Kube", dependencies: ["HTTP", "YAML"], swiftSettings: swiftSettings),
+        .target(name: "Kube", dependencies: ["HTTP", "YAML", "JSON"], swiftSettings: swiftSettings),
 
-        // MARK: - GitHub REST client (pull-request comments) over HTTP; JSON through YAML's Node
-        .target(name: "GitHub", dependencies: ["HTTP", "YAML"], swiftSettings: swiftSettings),
+        // MARK: - GitHub REST client (pull-request comments) over HTTP
+        .target(name: "GitHub", dependencies: ["HTTP", "YAML", "JSON"], swiftSettings: swiftSettings),
 
-        // MARK: - Pure core and the CLI
-        .target(name: "ReconcileCore", dependencies: ["YAML"], swiftSettings: swiftSettings),
+        // MARK: - Pure core, the desired-state source, the engine, the controller and the CLI
+        .target(name: "ReconcileCore", dependencies: ["YAML", "JSON"], swiftSettings: swiftSettings),
+        // The config repository (a directory or a git URL through libgit2) → the files of a
+        // revision → the rendered desired state; used by the CLI and the controller alike.
+        .target(name: "ReconcileSource", dependencies: ["ReconcileCore", "Git"], swiftSettings: swiftSettings),
+        // Plan-time checks over the core's model: the mesh analyzers and the guardrail-policy engine.
+        .target(name: "ReconcileFindings", dependencies: ["ReconcileCore", "YAML", "JSON"], swiftSettings: swiftSettings),
         // Reachability diff (issue 22): the pure network/mesh policy model and the before/after matrix.
         .target(name: "ReconcileReachability", dependencies: ["ReconcileCore", "YAML"], swiftSettings: swiftSettings),
         // Live snapshot, dry-run, apply, restarts, events: the I/O engine around the pure core.
-        .target(name: "ReconcileEngine", dependencies: ["ReconcileCore", "Kube", "YAML"], swiftSettings: swiftSettings),
+        .target(name: "ReconcileEngine", dependencies: ["ReconcileCore", "ReconcileFindings", "Kube", "YAML"], swiftSettings: swiftSettings),
         // `reconcile run`: the in-cluster controller (loop, leader election, drift, HTTP, metrics).
         .target(
             name: "ReconcileController",
             dependencies: [
-                "ReconcileCore", "ReconcileEngine", "Kube", "YAML", "Git", "CMalloc",
+                "ReconcileCore", "ReconcileFindings", "ReconcileEngine", "ReconcileSource", "Kube", "YAML", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -80,7 +91,9 @@ let package = Package(
         .target(
             name: "ReconcileCLI",
             dependencies: [
-                "ReconcileCore", "ReconcileEngine", "ReconcileController", "ReconcileReachability", "Kube", "YAML", "Git", "HTTP", "GitHub",
+                "ReconcileCore", "ReconcileFindings", "ReconcileEngine", "ReconcileSource", "ReconcileController", "Kube", "YAML",
+                "Git", "HTTP",
+                "GitHub", "ReconcileReachability",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -101,7 +114,7 @@ let package = Package(
         .target(
             name: "KubeTestServer",
             dependencies: [
-                "YAML",
+                "YAML", "JSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -117,8 +130,8 @@ let package = Package(
         .testTarget(name: "KubeTests", dependencies: ["Kube", "HTTP", "YAML"], swiftSettings: swiftSettings),
         // Run against a real cluster instead of the test server when RECONCILE_TEST_KUBECONFIG is set.
         .testTarget(name: "KubeIntegrationTests", dependencies: ["Kube", "KubeTestServer", "HTTP", "YAML"], swiftSettings: swiftSettings),
-        .testTarget(name: "ChartTests", dependencies: ["YAML", "ReconcileTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "FindingsTests", dependencies: ["ReconcileCore", "YAML"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChartTests", dependencies: ["YAML", "JSON", "ReconcileTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "FindingsTests", dependencies: ["ReconcileFindings", "ReconcileCore", "YAML"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReconcileEngineTests",
             dependencies: ["ReconcileEngine", "ReconcileCLI", "ReconcileCore", "Kube", "KubeTestServer", "YAML", "Git", "ReconcileTestSupport"],
@@ -127,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "ControllerTests",
             dependencies: [
-                "ReconcileController", "ReconcileCLI", "ReconcileEngine", "KubeTestServer", "ReconcileTestSupport",
+                "ReconcileController", "ReconcileSource", "ReconcileEngine", "KubeTestServer", "ReconcileTestSupport",
                 "Kube", "YAML", "ReconcileCore", "HTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -136,6 +149,7 @@ let package = Package(
         ),
         .testTarget(name: "ReconcileReachabilityTests", dependencies: ["ReconcileReachability", "ReconcileCore", "YAML"], swiftSettings: swiftSettings),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "YAML"], swiftSettings: swiftSettings),
         .testTarget(name: "GitTests", dependencies: ["Git", "ReconcileTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "ReconcileTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
@@ -145,13 +159,14 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconcileCoreTests",
-            dependencies: ["ReconcileCore", "YAML"],
+            dependencies: ["ReconcileCore", "YAML", "JSON"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ReconcileCLITests",
-            dependencies: ["ReconcileCLI", "ReconcileCore", "Git", "YAML", "ReconcileTestSupport"],
+            dependencies: ["ReconcileCLI", "ReconcileCore", "ReconcileSource", "Git", "YAML", "ReconcileTestSupport"],
+            exclude: ["Golden"],  // read from the source tree by GoldenPlanTests, so they can be regenerated
             resources: [.copy("BadInput")],
             swiftSettings: swiftSettings
         ),
@@ -164,9 +179,9 @@ let package = Package(
 // scripts/fuzz.sh with `-sanitize=fuzzer,address -DFUZZING`, the same `main` hands control to
 // libFuzzer (`LLVMFuzzerRunDriver`, declared by CFuzzDriver). Never part of the `reconcile` product.
 let fuzzHarnesses: [(product: String, target: String, path: String, dependencies: [Target.Dependency])] = [
-    ("fuzz-yaml", "FuzzYAML", "Fuzz/yaml", ["YAML", "ReconcileCore"]),
-    ("fuzz-json", "FuzzJSON", "Fuzz/json", ["YAML"]),
-    ("fuzz-policy", "FuzzPolicy", "Fuzz/policy", ["ReconcileCore", "YAML"]),
+    ("fuzz-yaml", "FuzzYAML", "Fuzz/yaml", ["YAML", "ReconcileCore", "ReconcileFindings"]),
+    ("fuzz-json", "FuzzJSON", "Fuzz/json", ["JSON", "YAML"]),
+    ("fuzz-policy", "FuzzPolicy", "Fuzz/policy", ["ReconcileCore", "ReconcileFindings", "YAML"]),
     ("fuzz-kubeconfig", "FuzzKubeConfig", "Fuzz/kubeconfig", ["Kube"]),
     ("fuzz-watch-lines", "FuzzWatchLines", "Fuzz/watch-lines", ["Kube"]),
 ]

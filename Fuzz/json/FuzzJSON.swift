@@ -1,4 +1,5 @@
 import FuzzSupport
+import JSON
 import YAML
 
 /// API-shaped bodies: `Node(json:)` and `JSONTape` on the same bytes, then every value of the

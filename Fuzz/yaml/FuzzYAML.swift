@@ -1,5 +1,6 @@
 import FuzzSupport
 import ReconcileCore
+import ReconcileFindings
 import YAML
 
 /// The repository manifest path: YAML bytes → `Node` documents → a one-file config repository

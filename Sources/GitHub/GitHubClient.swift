@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import JSON
 import YAML
 
 /// `owner/name` of a GitHub repository.

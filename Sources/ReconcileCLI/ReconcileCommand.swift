@@ -3,6 +3,7 @@ import Foundation
 import Git
 import YAML
 import ReconcileCore
+import ReconcileSource
 
 /// The `reconcile` command line.
 public struct ReconcileCommand: AsyncParsableCommand {
@@ -37,6 +38,9 @@ public struct ReconcileCommand: AsyncParsableCommand {
             console.err("error: \(error)\n")
             return 1
         } catch let error as UserError {
+            console.err("error: \(error)\n")
+            return 1
+        } catch let error as SourceError {
             console.err("error: \(error)\n")
             return 1
         } catch let error as GitError {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ReconcileCore
+import ReconcileSource
 import ServiceLifecycle
 import UnixSignals
 

@@ -204,7 +204,7 @@ extension Node {
         }
     }
 
-    static func formatFloat(_ d: Double) -> String {
+    package static func formatFloat(_ d: Double) -> String {
         if d.isNaN { return ".nan" }
         if d.isInfinite { return d < 0 ? "-.inf" : ".inf" }
         if d == d.rounded(), abs(d) < 1e15 { return String(Int(d)) }

@@ -1,17 +1,23 @@
 /// The raw input of one parse plus its file name, kept so any error found later (by libyaml, the
 /// composer or the JSON reader) can be turned into a `Diagnostic` with the offending source line.
 /// Works on bytes so the happy path never has to build a `String` of the whole file.
-struct SourceText: Sendable {
-    let file: String
-    let bytes: [UInt8]
+/// `package`: the JSON module reads through it too.
+package struct SourceText: Sendable {
+    package let file: String
+    package let bytes: [UInt8]
+
+    package init(file: String, bytes: [UInt8]) {
+        self.file = file
+        self.bytes = bytes
+    }
 
     /// A diagnostic at `mark` with the source line filled in.
-    func diagnostic(_ message: String, at mark: Mark?) -> Diagnostic {
+    package func diagnostic(_ message: String, at mark: Mark?) -> Diagnostic {
         Diagnostic(file: file, mark: mark, message: message, sourceLine: mark.flatMap { line($0.line) })
     }
 
     /// Line `number` (1-based) without its line break, or nil when the input has fewer lines.
-    func line(_ number: Int) -> String? {
+    package func line(_ number: Int) -> String? {
         guard number >= 1 else { return nil }
         var current = 1
         var start = 0
@@ -28,7 +34,7 @@ struct SourceText: Sendable {
     }
 
     /// The 1-based line and column (counted in Unicode scalars, as libyaml counts) of a byte offset.
-    func mark(ofByteOffset offset: Int) -> Mark {
+    package func mark(ofByteOffset offset: Int) -> Mark {
         let offset = min(max(offset, 0), bytes.count)
         var line = 1
         var column = 1
@@ -44,7 +50,7 @@ struct SourceText: Sendable {
     }
 
     /// The Unicode scalar at `mark`, used to explain errors caused by one character (tabs).
-    func scalar(at mark: Mark) -> Unicode.Scalar? {
+    package func scalar(at mark: Mark) -> Unicode.Scalar? {
         guard let text = line(mark.line), mark.column >= 1 else { return nil }
         let scalars = text.unicodeScalars
         guard let index = scalars.index(scalars.startIndex, offsetBy: mark.column - 1, limitedBy: scalars.endIndex),
@@ -55,7 +61,7 @@ struct SourceText: Sendable {
 
     /// Rejects input that is not UTF-8 before any parser sees it, naming the first bad byte and
     /// its position: libyaml would otherwise fail with a vague reader error or mis-decode.
-    func validateUTF8() throws {
+    package func validateUTF8() throws {
         guard let offset = Self.firstInvalidUTF8Offset(bytes) else { return }
         let hex = String(bytes[offset], radix: 16, uppercase: true)
         let byte = hex.count == 1 ? "0" + hex : hex
@@ -64,7 +70,7 @@ struct SourceText: Sendable {
 
     /// Offset of the first byte that does not begin a well-formed UTF-8 sequence (overlong forms,
     /// surrogates and values above U+10FFFF are rejected), or nil when the input is valid.
-    static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
+    package static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
         bytes.withUnsafeBufferPointer { buffer -> Int? in
             let raw = UnsafeRawBufferPointer(buffer)
             let count = buffer.count

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import JSON
 import YAML
 
 /// The admission policies' CEL, evaluated: the test API server does not run CEL, so

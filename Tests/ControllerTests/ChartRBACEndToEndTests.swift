@@ -50,7 +50,7 @@ struct ChartRBACEndToEndTests {
             "namespaces/shop.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    istio-injection: enabled\n",
             "namespaces/tools.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tools\n",
         ], message: "inject shop, add tools")
-        let running = try harness.start(token: "sa-token", interval: "1s", fastLease: false)
+        let running = try harness.start(token: "sa-token", interval: .seconds(1), fastLease: false)
 
         // The restart: a merge patch of restartedAt. Complete the rollout as the deployment
         // controller and kubelet would: status caught up, the pod now injected.

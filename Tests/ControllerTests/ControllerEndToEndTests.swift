@@ -28,7 +28,7 @@ struct ControllerEndToEndTests {
 
     @Test func signedWebhookAppliesAtOnceAndBadOnesAreRejected() async throws {
         let harness = try ControllerHarness()
-        let running = try harness.start(interval: "10m", fastLease: false)
+        let running = try harness.start(interval: .seconds(600), fastLease: false)
         #expect(await harness.eventually(30) { harness.virtualServiceTimeout() == "5s" })
         let port = try #require(running.controller.httpPort)
         // A wake queued during start-up (winning the Lease) may still run one pass: let it drain,
@@ -68,7 +68,7 @@ struct ControllerEndToEndTests {
 
     @Test func outOfBandEditIsDetectedAndCorrected() async throws {
         let harness = try ControllerHarness()
-        let running = try harness.start(interval: "10m")
+        let running = try harness.start(interval: .seconds(600))
         #expect(await harness.eventually(10) { harness.virtualServiceTimeout() == "5s" })
         try await Task.sleep(for: .milliseconds(500))  // the watches start after the first pass
         let ref = ObjectReference(apiVersion: "networking.istio.io/v1", kind: "VirtualService", namespace: "shop", name: "reviews")
@@ -93,7 +93,7 @@ struct ControllerEndToEndTests {
 
     @Test func reportModeOnlyRecordsDrift() async throws {
         let harness = try ControllerHarness()
-        let running = try harness.start(interval: "10m", extra: ["--drift", "report"])
+        let running = try harness.start(interval: .seconds(600), drift: .report)
         #expect(await harness.eventually(10) { harness.virtualServiceTimeout() == "5s" })
         try await Task.sleep(for: .milliseconds(500))
         let ref = ObjectReference(apiVersion: "networking.istio.io/v1", kind: "VirtualService", namespace: "shop", name: "reviews")

@@ -1,10 +1,11 @@
 import Foundation
 import HTTP
 import Kube
+import Logging
 import KubeTestServer
-import ReconcileCLI
 import ReconcileController
 import ReconcileCore
+import ReconcileSource
 import ReconcileTestSupport
 import ServiceLifecycle
 import Testing
@@ -22,6 +23,12 @@ final class ControllerHarness: @unchecked Sendable {
     var kubeconfigs: [String: String] = [:]
     let secretFile: String
     static let secret = "hook-secret"
+    /// `reconcile run`'s text logger: stderr, info.
+    static let logger: Logger = {
+        var logger = Logger(label: "reconcile", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = .info
+        return logger
+    }()
 
     static let config = """
         name: shop
@@ -124,19 +131,27 @@ final class ControllerHarness: @unchecked Sendable {
     /// Short lease timings (lease 2 s / renew deadline 1.5 s / renew 0.5 s / retry 0.2 s) make
     /// failover fast; tests that must not see a leadership change under a loaded machine pass
     /// `fastLease: false` (15 s / 10 s / 5 s / 0.5 s).
-    func start(token: String = "test-token", identity: String = "replica-a", interval: String = "1s", fastLease: Bool = true,
-               repo: String? = nil, extra: [String] = []) throws -> Running {
-        let lease = fastLease ? ["--lease-duration", "2", "--renew-deadline", "1.5", "--renew-period", "0.5", "--retry-period", "0.2"]
-            : ["--lease-duration", "15", "--renew-deadline", "10", "--renew-period", "5", "--retry-period", "0.5"]
+    func start(token: String = "test-token", identity: String = "replica-a", interval: Duration = .seconds(1), fastLease: Bool = true,
+               repo: String? = nil, drift: RepoConfig.DriftMode? = nil) throws -> Running {
+        let lease = fastLease
+            ? LeaderElector.Timing(leaseDuration: .seconds(2), renewDeadline: .milliseconds(1500), renewPeriod: .milliseconds(500),
+                                   retryPeriod: .milliseconds(200))
+            : LeaderElector.Timing(leaseDuration: .seconds(15), renewDeadline: .seconds(10), renewPeriod: .seconds(5),
+                                   retryPeriod: .milliseconds(500))
         // A short minimum gap between passes: tests that wait for a quiet second must not mistake
         // the 2 s default gap before an already-pending pass for the loop having gone idle.
-        // `repo`: a local path instead of the served URL (no --ref: its working tree).
-        let source = repo.map { ["--repo", $0] } ?? ["--repo", url, "--ref", "main"]
-        let arguments = source + ["--interval", interval, "--namespace", "reconcile-system",
-                         "--listen", "127.0.0.1:0", "--identity", identity, "--cache-dir", root + "/cache-\(identity)",
-                         "--webhook-secret-file", secretFile, "--kubeconfig", kubeconfigs[token]!,
-                         "--rollout-poll-interval", "0.2", "--min-pass-gap", "100ms"] + lease + extra
-        let controller = try ReconcileCommand.makeController(runArguments: arguments)
+        let options = Controller.Options(
+            namespace: "reconcile-system", identity: identity, interval: interval, listenHost: "127.0.0.1", listenPort: 0,
+            driftOverride: drift, webhookSecret: Array(Self.secret.utf8), leaderTiming: lease, rolloutPollInterval: 0.2,
+            minimumGap: .milliseconds(100))
+        let cluster = KubeClient(connection: try KubeConfig.load(path: kubeconfigs[token]!).connection(context: nil))
+        // `repo`: a local path instead of the served URL (no ref: its working tree).
+        let settings = repo.map { RepositorySettings(location: $0) }
+            ?? RepositorySettings(location: url, cacheDirectory: root + "/cache-\(identity)", ref: "main")
+        let source = GitDesiredStateSource(settings: settings, makeRenderer: { defaultInstance in
+            Renderer(defaultInstance: defaultInstance, scope: Scope(ownNamespace: "reconcile-system"))
+        })
+        let controller = Controller(options: options, cluster: cluster, source: source, logger: Self.logger)
         let group = controller.serviceGroup(signals: [])
         let task = Task { try await group.run() }
         return Running(controller: controller, group: group, task: task)

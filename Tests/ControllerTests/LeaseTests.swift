@@ -2,7 +2,6 @@ import Foundation
 import Kube
 import KubeTestServer
 import Logging
-import ReconcileCLI
 @testable import ReconcileController
 import Testing
 import YAML
@@ -289,26 +288,6 @@ final class LeaseTests {
         #expect(LeaderElector.Timing(leaseDuration: .seconds(10), renewDeadline: .seconds(10)).problem != nil)
         #expect(LeaderElector.Timing(leaseDuration: .seconds(15), renewDeadline: .seconds(3), renewPeriod: .seconds(2), retryPeriod: .seconds(2)).problem != nil)
         #expect(LeaderElector.Timing(retryPeriod: .zero).problem != nil)
-    }
-
-    /// `reconcile run` refuses timings that would let a leader write after others may acquire.
-    @Test(arguments: [
-        (["--lease-duration", "10", "--renew-deadline", "10"], true),
-        (["--lease-duration", "15", "--renew-deadline", "20"], true),
-        (["--renew-deadline", "3"], true),  // 3 s is not more than the 2 s renew period plus 2 s retry period
-        (["--retry-period", "0"], true),
-        (["--lease-duration", "9"], false),  // the renew deadline defaults to 6 s then
-        (["--lease-duration", "6"], true),  // 4 s: no retry of a failed renewal before it
-        ([], false),
-    ])
-    func runRefusesUnsafeTimings(flags: [String], refused: Bool) {
-        do {
-            _ = try ReconcileCommand.makeController(runArguments: ["--repo", directory, "--kubeconfig", directory + "/kubeconfig"] + flags)
-            #expect(!refused)
-        } catch {
-            let message = ReconcileCommand.message(for: error)
-            #expect(message.contains("leader election") == refused, "\(message)")
-        }
     }
 
     @Test func everyRenewalChangesTheRecord() throws {

@@ -27,7 +27,7 @@ struct OneWriterTests {
     @Test func aBlockedCommitNeverReachesTheClusterThroughDriftCorrection() async throws {
         let harness = try ControllerHarness()
         try harness.push(files: ["mesh/mtls.yaml": Self.peerAuthentication("STRICT")], message: "strict")
-        let running = try harness.start(interval: "1s", fastLease: false)
+        let running = try harness.start(interval: .seconds(1), fastLease: false)
         #expect(await harness.eventually(30) { mode(harness) == "STRICT" })
         let applied = try #require(await harness.eventually(10) { harness.status()["driftTarget"]?.isEmpty == false } ? harness.status()["driftTarget"] : nil)
 
@@ -58,7 +58,7 @@ struct OneWriterTests {
     @Test func driftDuringALongPassIsDetectedAtOnceAndCorrectedAfter() async throws {
         let harness = try ControllerHarness()
         try Self.seedUninjectedDeployment(harness)
-        let running = try harness.start(interval: "10m", fastLease: false)
+        let running = try harness.start(interval: .seconds(600), fastLease: false)
         #expect(await harness.eventually(30) { harness.virtualServiceTimeout() == "5s" && harness.status()["result"] != nil })
         // Label the namespace for injection: the pass restarts the Deployment and waits on a
         // rollout nobody completes, for restart.timeout (12 s).
@@ -94,7 +94,7 @@ struct OneWriterTests {
             "reconcile.yaml": ControllerHarness.config + "restart: {timeout: 10m}\n",
             "namespaces/shop.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    istio-injection: enabled\n",
         ], message: "inject shop")
-        let running = try harness.start(interval: "10m", fastLease: false)
+        let running = try harness.start(interval: .seconds(600), fastLease: false)
         #expect(await harness.eventually(30) {
             harness.server.requests.contains { $0.method == "PATCH" && $0.path.hasSuffix("/deployments/reviews-v1") }
         })

@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileCore
+import ReconcileFindings
 import Testing
 import YAML
 
@@ -13,7 +14,7 @@ import YAML
         let all = try files(example)
         let desired = try Renderer(defaultInstance: example).render(all.filter { $0.path != "live-snapshot.yaml" && !dropping($0) })
         let snapshot = try #require(all.first { $0.path == "live-snapshot.yaml" })
-        return Planner(desired: desired, live: try LiveState.snapshot(snapshot.bytes, file: "live-snapshot.yaml")).plan()
+        return Planner(desired: desired, live: try LiveState.snapshot(snapshot.bytes, file: "live-snapshot.yaml")).planWithFindings()
     }
 
     func summary(_ plan: Plan) -> [String] {
@@ -39,7 +40,7 @@ import YAML
         sources[index].bytes = Array(String(decoding: sources[index].bytes, as: UTF8.self).replacingOccurrences(of: "  enabled: true", with: "  enabled: false").utf8)
         let desired = try Renderer(defaultInstance: "aks-pets").render(sources)
         let live = try LiveState.snapshot(try #require(all.first { $0.path == "live-snapshot.yaml" }).bytes, file: "live-snapshot.yaml")
-        let found = Planner(desired: desired, live: live).plan().findings.filter { $0.code == "RC4001" }
+        let found = Planner(desired: desired, live: live).planWithFindings().findings.filter { $0.code == "RC4001" }
         #expect(found.count == 1)
         #expect(found.first?.severity == .error)
         #expect(found.first?.source?.description == "mesh/peerauthentication.yaml:9")
@@ -87,7 +88,7 @@ import YAML
         let all = try files("revision-upgrade")
         let desired = try Renderer(environment: environment, defaultInstance: "revision-upgrade").render(all.filter { $0.path != "live-snapshot.yaml" })
         let live = try LiveState.snapshot(try #require(all.first { $0.path == "live-snapshot.yaml" }).bytes, file: "live-snapshot.yaml")
-        #expect(summary(Planner(desired: desired, live: live).plan()) == ["POL002 Namespace payments", "POL002 Namespace shop"])
+        #expect(summary(Planner(desired: desired, live: live).planWithFindings()) == ["POL002 Namespace payments", "POL002 Namespace shop"])
     }
 
     @Test func findingsAppearInEveryRenderer() throws {
@@ -113,9 +114,9 @@ import YAML
         let sources = try files("bookinfo").filter { $0.path != "live-snapshot.yaml" }
         let base = try Renderer(defaultInstance: "bookinfo").render(sources)
         let head = try Renderer(defaultInstance: "bookinfo").render(sources.filter { $0.path != "mesh/destinationrules/details.yaml" })
-        let plan = RevisionComparer(base: base, head: head).plan()
+        let plan = RevisionComparer(base: base, head: head).planWithFindings()
         #expect(plan.findings.map(\.code).sorted() == ["IST0101", "POL002", "POL003"])
-        #expect(RevisionComparer(base: head, head: base).plan().findings.map(\.code).sorted() == ["POL002", "POL003"])
+        #expect(RevisionComparer(base: head, head: base).planWithFindings().findings.map(\.code).sorted() == ["POL002", "POL003"])
     }
 
     @Test func onlyUnallowedErrorsBlock() throws {

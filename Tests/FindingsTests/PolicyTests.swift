@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileCore
+import ReconcileFindings
 import Testing
 import YAML
 

@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileCore
+import ReconcileFindings
 import Testing
 
 /// `policies/*.yaml` (the readable source) and the constants embedded in the core
@@ -9,7 +10,7 @@ import Testing
 ///
 ///     RECONCILE_UPDATE_SHIPPED_POLICIES=1 swift test --filter ShippedPolicyTests
 @Suite struct ShippedPolicyTests {
-    static let swiftFile = repositoryRoot.appendingPathComponent("Sources/ReconcileCore/Findings/ShippedPolicies.swift")
+    static let swiftFile = repositoryRoot.appendingPathComponent("Sources/ReconcileFindings/ShippedPolicies.swift")
 
     static func policyFiles() throws -> [(path: String, text: String)] {
         let directory = repositoryRoot.appendingPathComponent("policies")
@@ -24,6 +25,8 @@ import Testing
         // Generated from policies/*.yaml by Tests/FindingsTests/ShippedPolicyTests.swift: do not edit by hand.
         // After changing a file in policies/, regenerate with
         //     RECONCILE_UPDATE_SHIPPED_POLICIES=1 swift test --filter ShippedPolicyTests
+
+        import ReconcileCore
 
         /// The default guardrail policies, embedded because the core reads no files. The YAML files in
         /// `policies/` are the readable source; a test keeps the two identical.
@@ -56,7 +59,7 @@ import Testing
             return
         }
         let actual = try String(contentsOf: Self.swiftFile, encoding: .utf8)
-        #expect(actual == expected, "Sources/ReconcileCore/Findings/ShippedPolicies.swift is out of date: RECONCILE_UPDATE_SHIPPED_POLICIES=1 swift test --filter ShippedPolicyTests")
+        #expect(actual == expected, "Sources/ReconcileFindings/ShippedPolicies.swift is out of date: RECONCILE_UPDATE_SHIPPED_POLICIES=1 swift test --filter ShippedPolicyTests")
         #expect(ShippedPolicies.files.map(\.path) == files.map(\.path))
         #expect(ShippedPolicies.files.map(\.text) == files.map(\.text))
     }

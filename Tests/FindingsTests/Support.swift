@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileCore
+import ReconcileFindings
 import YAML
 
 /// Source files from inline YAML, so each test shows its whole input.
@@ -16,7 +17,7 @@ func findings(_ contents: [String: String], live: String? = nil, scope: Scope = 
     let desired = try Renderer(defaultInstance: "test", scope: scope).render(sourceFiles(contents))
     guard let live else { return Analyzers.offline(desired) }
     let state = try LiveState.snapshot(Array(live.utf8), file: "snapshot.yaml")
-    return Planner(desired: desired, live: state).plan().findings
+    return Planner(desired: desired, live: state).planWithFindings().findings
 }
 
 /// The findings with one code.

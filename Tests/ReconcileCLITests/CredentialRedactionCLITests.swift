@@ -1,5 +1,8 @@
 import Foundation
+import Git
 import ReconcileTestSupport
+import ReconcileCore
+import ReconcileSource
 import Testing
 @testable import ReconcileCLI
 
@@ -27,9 +30,11 @@ final class CredentialRedactionCLITests {
     @Test("the controller's source: a failed fetch, as `run` logs it and writes it to the status ConfigMap, has no password")
     func controllerFetchError() async throws {
         let port = try LoopbackServer.unusedPort()
-        let options = try RepoOptions.parse(["--repo", "http://x-access-token:ghp_s3cret@127.0.0.1:\(port)/r.git",
-                                             "--cache-dir", cache, "--fetch-timeout", "10s"])
-        let source = GitDesiredStateSource(options: options)
+        var credentials = GitCredentials()
+        credentials.fetchTimeout = 10
+        let settings = RepositorySettings(location: "http://x-access-token:ghp_s3cret@127.0.0.1:\(port)/r.git",
+                                          cacheDirectory: cache, credentials: credentials)
+        let source = GitDesiredStateSource(settings: settings, makeRenderer: { Renderer(defaultInstance: $0) })
         do {
             _ = try await source.fetch()
             Issue.record("fetching from a closed port succeeded")

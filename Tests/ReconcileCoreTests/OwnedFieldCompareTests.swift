@@ -1,5 +1,6 @@
 import ReconcileCore
 import Testing
+import JSON
 import YAML
 
 /// The owned-field compare judges a live object read in place from its LIST page exactly as it

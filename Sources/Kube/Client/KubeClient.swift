@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import JSON
 import YAML
 
 /// A Kubernetes API client over libcurl: discovery, the verbs `reconcile` needs (GET, paginated

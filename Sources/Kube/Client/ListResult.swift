@@ -1,3 +1,4 @@
+import JSON
 import YAML
 
 /// A complete LIST: every page's items, the list's resourceVersion (watch from it to see what

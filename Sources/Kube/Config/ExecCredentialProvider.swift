@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import YAML
 
 /// What an exec plugin answered (`ExecCredential.status`).

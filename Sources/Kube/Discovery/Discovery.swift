@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import JSON
 import YAML
 
 /// Maps (group, kind, version?) to the served resource, from API discovery. Tries aggregated

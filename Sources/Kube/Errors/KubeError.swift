@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import JSON
 import YAML
 
 /// A failed API call, carrying what the server said (its `metav1.Status`) and what we were doing

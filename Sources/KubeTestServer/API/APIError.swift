@@ -1,3 +1,4 @@
+import JSON
 import YAML
 
 /// A failed request as a `metav1.Status` body: every error path of the API ends here so that

@@ -1,3 +1,4 @@
+import JSON
 import YAML
 
 /// A request as the API layer sees it: already authenticated, body complete.

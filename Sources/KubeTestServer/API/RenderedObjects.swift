@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import YAML
 
 /// Stored objects as served JSON, kept by where they are stored, the version they are served in

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import YAML
 
 /// The verbs on one resource path: get, list, watch, create, update, patch, delete.

@@ -1,3 +1,4 @@
+import JSON
 import YAML
 
 /// Walks objects along schema-typed field paths: computing the fields an object sets, reading

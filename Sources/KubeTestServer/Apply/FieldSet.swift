@@ -1,3 +1,4 @@
+import JSON
 import YAML
 
 /// A set of owned fields, as structured-merge-diff keeps it: each path is a list of elements

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSON
 import YAML
 
 /// Discovery documents: `/version`, legacy `/api`, `/apis`, `/apis/<g>`, `/apis/<g>/<v>` and the

@@ -1,3 +1,4 @@
+import JSON
 import YAML
 
 /// Finds fields a schema does not declare. POST/PUT prune them (and warn or fail per

@@ -1,3 +1,4 @@
+import JSON
 import YAML
 
 /// Validates an object against a structural schema the way the apiserver's CRD handler does:

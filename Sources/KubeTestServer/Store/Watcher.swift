@@ -1,3 +1,4 @@
+import JSON
 import YAML
 
 /// One open watch: filters store events by namespace and label selector, renders them in the

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Kube
 import ReconcileCore
+import ReconcileFindings
+import ReconcileSource
 import ReconcileEngine
 import YAML
 

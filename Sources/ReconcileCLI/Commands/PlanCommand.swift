@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Kube
 import ReconcileCore
+import ReconcileFindings
+import ReconcileSource
 import ReconcileEngine
 import ReconcileReachability
 import YAML
@@ -69,12 +71,12 @@ struct PlanCommand: AsyncParsableCommand {
                 } catch {
                     throw UserError("the base revision \(base) (\(baseRevision.label)) does not load:\n\(error)")
                 }
-                plan = RevisionComparer(base: baseState, head: desired, options: options).plan()
+                plan = RevisionComparer(base: baseState, head: desired, options: options).planWithFindings()
                 plan.baseRevision = baseRevision.label
                 reachability = reachabilityOptions.policyLevel(plan)
             } else {
                 let live = try LiveState.snapshot(try readFile(liveSnapshot!), file: liveSnapshot!)
-                plan = Planner(desired: desired, live: live, options: options, mode: .snapshot).plan()
+                plan = Planner(desired: desired, live: live, options: options, mode: .snapshot).planWithFindings()
                 reachability = reachabilityOptions.snapshot(plan, live: live)
             }
             plan.revision = head.label

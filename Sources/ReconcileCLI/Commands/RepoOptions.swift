@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Git
 import ReconcileCore
+import ReconcileSource
 
 /// The flags every command that reads the config repository shares.
 struct RepoOptions: ParsableArguments {
@@ -58,11 +59,26 @@ struct RepoOptions: ParsableArguments {
         return credentials
     }
 
+    /// Where the repository is and how to reach it, for `ReconcileSource`.
+    func settings() throws -> RepositorySettings {
+        RepositorySettings(location: repo, subdirectory: path, cacheDirectory: cacheDir, credentials: try credentials(), ref: ref)
+    }
+
     /// Opens (for a URL: clones or fetches) the repository; a cleartext remote is refused before
     /// any connection unless `--allow-insecure-transport` is set.
     func openRepository() throws -> ConfigRepository {
         try checkTransport()
-        return try ConfigRepository(location: repo, subdirectory: path, cacheDirectory: cacheDir, credentials: credentials())
+        return try settings().open()
+    }
+
+    /// The controller's source: the repository, rendered with these flags; the transport was
+    /// checked when the controller was made.
+    func desiredStateSource(ownNamespace: String?) throws -> GitDesiredStateSource {
+        let options = self
+        return GitDesiredStateSource(
+            settings: try settings(),
+            makeRenderer: { defaultInstance in try options.renderer(defaultInstance: defaultInstance, ownNamespace: ownNamespace) },
+            warnUnselected: { files in warnUnselectedFiles(files) })
     }
 
     /// Throws the refusal of a cleartext `--repo` URL without `--allow-insecure-transport`.

@@ -127,7 +127,7 @@ struct RunCommand: AsyncParsableCommand {
             leaderTiming: leaderTiming,
             rolloutPollInterval: rolloutPollInterval, minimumGap: Self.parseDuration(minPassGap)!, stallIntervals: stallIntervals,
             retryBackoff: Self.parseDuration(retryBackoff)!)
-        return Controller(options: options, cluster: try kubeOptions.client(allowInsecureTransport: repoOptions.allowInsecureTransport), source: GitDesiredStateSource(options: repoOptions, ownNamespace: options.namespace), logger: logger)
+        return Controller(options: options, cluster: try kubeOptions.client(allowInsecureTransport: repoOptions.allowInsecureTransport), source: try repoOptions.desiredStateSource(ownNamespace: options.namespace), logger: logger)
     }
 
     var leaderTiming: LeaderElector.Timing {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ReconcileCore
+import ReconcileFindings
 
 /// `reconcile validate`: load and render the config repository and run the offline checks
 /// (mesh analyzers and guardrail policies); change nothing, need no cluster.

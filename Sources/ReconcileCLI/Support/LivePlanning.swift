@@ -1,4 +1,5 @@
 import ReconcileCore
+import ReconcileSource
 import ReconcileEngine
 
 extension LivePlanner {

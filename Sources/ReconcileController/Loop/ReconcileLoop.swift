@@ -2,7 +2,9 @@ import Foundation
 import Kube
 import Logging
 import ReconcileCore
+import ReconcileFindings
 import ReconcileEngine
+import ReconcileSource
 import ServiceLifecycle
 import YAML
 

@@ -1,3 +1,4 @@
+public import JSON
 public import YAML
 
 /// Whether a pod has (or would get) an Istio sidecar, and from which control-plane revision.

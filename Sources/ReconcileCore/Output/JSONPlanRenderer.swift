@@ -1,3 +1,4 @@
+public import JSON
 public import YAML
 
 /// The machine view of a plan. The schema is documented in docs/plan-json.md and versioned by

@@ -1,3 +1,4 @@
+public import JSON
 public import YAML
 
 /// A path into an object, in server-side apply's terms: mapping fields, list items selected by

@@ -1,3 +1,4 @@
+public import JSON
 public import YAML
 
 /// A live object as the owned-field compare reads it: a decoded `Node`, or a LIST item read in

@@ -1,3 +1,4 @@
+public import JSON
 public import YAML
 
 /// A saved plan (`plan -o plan.json`): the plan's JSON with every change's apply body, the live

@@ -1,8 +1,10 @@
+public import JSON
 public import YAML
 
 /// The pure heart of reconcile: desired state × live state → an ordered plan. No I/O, so every
 /// rule (subset compare, removals, prune guards, injection, restarts, ordering) is tested on
-/// fixtures. The live plan later confirms the changed objects with a server dry-run.
+/// fixtures. The live plan later confirms the changed objects with a server dry-run. The
+/// analyzers' and policies' findings are added by `ReconcileFindings` (`Analyzers.addFindings`).
 public struct Planner: Sendable {
     public var desired: DesiredState
     public var live: LiveState
@@ -31,7 +33,6 @@ public struct Planner: Sendable {
         changes += planPrunes(plan: &plan)
         plan.changes = ApplyOrder.sort(changes, bundleOrder: desired.bundleOrder)
         planInjection(&plan)
-        plan.findings += Analyzers.run(AnalysisInput.planned(desired, live: live, plan: plan))
         return plan
     }
 
@@ -112,7 +113,7 @@ public struct Planner: Sendable {
         return "drift: \(drifted.map(\.path.description).joined(separator: ", ")) changed out of band by \(managers)"
     }
 
-    static func subsetNames(_ body: Node) -> Set<String> {
+    package static func subsetNames(_ body: Node) -> Set<String> {
         Set((body[path: ["spec", "subsets"]]?.sequence ?? []).compactMap { $0["name"]?.string })
     }
 

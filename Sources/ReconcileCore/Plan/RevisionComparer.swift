@@ -2,7 +2,8 @@ public import YAML
 
 /// The pull-request view: what changing the config repository from one commit to another does to
 /// the desired state, without a cluster. Objects added, changed and removed (each with a diff of
-/// its YAML) and namespaces whose injection changes.
+/// its YAML) and namespaces whose injection changes. The offline findings on the head are added
+/// by `ReconcileFindings` (`Analyzers.addOfflineFindings`).
 public struct RevisionComparer: Sendable {
     public var base: DesiredState
     public var head: DesiredState
@@ -61,7 +62,6 @@ public struct RevisionComparer: Sendable {
                 plan.injectionChanges.append(InjectionChange(namespace: namespace, from: from?.injection, to: to?.injection, source: to?.source ?? from?.source))
             }
         }
-        plan.findings += Analyzers.offline(head)
         return plan
     }
 

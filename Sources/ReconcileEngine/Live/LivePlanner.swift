@@ -1,5 +1,6 @@
 import Kube
 import ReconcileCore
+import ReconcileFindings
 import YAML
 
 /// The live plan: LIST the managed kinds, run the pure planner, then confirm the changed objects
@@ -42,7 +43,7 @@ public struct LivePlanner: Sendable {
 
     public func plan(_ desired: DesiredState, prefetched: LiveStateLoader.Prefetch? = nil) async throws -> Plan {
         let live = try await LiveStateLoader(cluster: cluster, pageSize: pageSize).load(for: desired, prefetched: prefetched)
-        let plan = Planner(desired: desired, live: live, options: options, mode: .live).plan()
+        let plan = Planner(desired: desired, live: live, options: options, mode: .live).planWithFindings()
         // Nothing below needs it; otherwise it is freed here, on this task, by its last use.
         if releasesLiveInBackground { releaseInBackground(live) }
         return try await DryRunConfirmer(cluster: cluster, diffContext: options.diffContext, includeCreates: dryRunCreates).confirm(plan)

@@ -1,3 +1,4 @@
+import ReconcileCore
 import YAML
 
 /// Evaluates the guardrail policies against the desired objects (Namespaces with the labels they

@@ -4,16 +4,16 @@ import YAML
 /// `=(key)` (if present), `X(key)` (must be absent) and `(key)` conditional anchors, lists
 /// matched element by element, and scalar patterns with `*`/`?` wildcards, `?*` (non-empty),
 /// `!value` negation, `a | b` alternatives and `>n`, `>=n`, `<n`, `<=n` comparisons.
-enum PolicyPattern {
-    struct Failure: Sendable {
+package enum PolicyPattern {
+    package struct Failure: Sendable {
         /// `spec.mtls.mode`
-        var path: String
-        var mark: Mark?
-        var detail: String
+        package var path: String
+        package var mark: Mark?
+        package var detail: String
     }
 
     /// Nil when `resource` matches `pattern`.
-    static func check(_ pattern: Node, _ resource: Node?, path: String = "", parentMark: Mark? = nil) -> Failure? {
+    package static func check(_ pattern: Node, _ resource: Node?, path: String = "", parentMark: Mark? = nil) -> Failure? {
         switch pattern.value {
         case .mapping(let entries):
             guard let resource, let fields = resource.entries else {
@@ -74,7 +74,7 @@ enum PolicyPattern {
     }
 
     /// A scalar pattern against a value's text.
-    static func scalarMatches(_ pattern: String, _ actual: String) -> Bool {
+    package static func scalarMatches(_ pattern: String, _ actual: String) -> Bool {
         let alternatives: [String] = pattern.split(separator: "|", omittingEmptySubsequences: false).map { String($0).trimmingWhitespace() }
         for alternative in alternatives where alternativeMatches(alternative, actual) { return true }
         return false
@@ -95,7 +95,7 @@ enum PolicyPattern {
     }
 
     /// `*` any run of characters, `?` exactly one.
-    static func wildcard(_ pattern: String, _ text: String) -> Bool {
+    package static func wildcard(_ pattern: String, _ text: String) -> Bool {
         Wildcard.matches(pattern, text)
     }
 
@@ -110,8 +110,8 @@ enum PolicyPattern {
 
 /// Kyverno condition operators. Strings compare with wildcards in the value; everything else by
 /// JSON equality. A null key is an empty list for the set operators.
-enum PolicyOperators {
-    static func holds(_ op: String, key: Node?, value: Node?) -> Bool {
+package enum PolicyOperators {
+    package static func holds(_ op: String, key: Node?, value: Node?) -> Bool {
         switch op {
         case "Equals": return equals(key, value)
         case "NotEquals": return !equals(key, value)
@@ -132,22 +132,22 @@ enum PolicyOperators {
         }
     }
 
-    static func equals(_ key: Node?, _ value: Node?) -> Bool {
+    package static func equals(_ key: Node?, _ value: Node?) -> Bool {
         let k = key ?? Node(.null), v = value ?? Node(.null)
         if let pattern = v.string, let text = k.scalarText, !k.isNull { return PolicyPattern.wildcard(pattern, text) }
         return k == v
     }
 
-    static func list(_ node: Node?) -> [Node] {
+    package static func list(_ node: Node?) -> [Node] {
         guard let node, !node.isNull else { return [] }
         return node.sequence ?? [node]
     }
 
-    static func contains(_ collection: Node?, _ element: Node) -> Bool {
+    package static func contains(_ collection: Node?, _ element: Node) -> Bool {
         list(collection).contains { equals(element, $0) }
     }
 
-    static func number(_ node: Node?) -> Double? {
+    package static func number(_ node: Node?) -> Double? {
         guard let node else { return nil }
         return node.double ?? node.string.flatMap(Double.init)
     }

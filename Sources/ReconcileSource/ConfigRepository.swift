@@ -5,28 +5,28 @@ import YAML
 
 /// The config repository named by `--repo`: a local directory (a git working tree or a plain
 /// folder) or a remote URL cloned into the cache. Hands the core the files of one revision.
-final class ConfigRepository {
+public final class ConfigRepository {
     /// Files of one revision, and how to name that revision in output.
-    struct Revision {
-        var files: [SourceFile]
+    public struct Revision: Sendable {
+        public var files: [SourceFile]
         /// A commit id (short) or "working tree".
-        var label: String
-        var commit: ObjectID?
+        public var label: String
+        public var commit: ObjectID?
     }
 
-    let location: String
+    public let location: String
     /// `location` with any credentials in a URL replaced by `***`: the name used in output.
-    let displayName: String
+    public let displayName: String
     /// The git repository, nil for a plain directory.
-    let git: GitRepository?
+    public let git: GitRepository?
     /// Repo-relative directory the config lives in ("" for the root).
-    let subdirectory: String
+    public let subdirectory: String
     /// Whether `location` is a URL (cloned) rather than a local path.
-    let isRemote: Bool
+    public let isRemote: Bool
     /// The default instance name: the config directory's or repository's base name.
-    let defaultInstance: String
+    public let defaultInstance: String
     /// File size limits for every read (the other limits apply when the files are rendered).
-    var limits: InputLimits = .default
+    public var limits: InputLimits = .default
 
     private var readLimits: ReadLimits {
         ReadLimits(maxFileBytes: limits.maxFileBytes, maxTotalBytes: limits.maxTotalBytes)
@@ -34,7 +34,7 @@ final class ConfigRepository {
 
     private let credentials: GitCredentials
 
-    init(location: String, subdirectory: String?, cacheDirectory: String?, credentials: GitCredentials) throws {
+    public init(location: String, subdirectory: String?, cacheDirectory: String?, credentials: GitCredentials) throws {
         self.location = location
         self.displayName = CredentialRedaction.redactingURLCredentials(in: location)
         self.credentials = credentials
@@ -51,7 +51,7 @@ final class ConfigRepository {
         isRemote = false
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: location, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw UserError("config repository \(displayName) does not exist or is not a directory")
+            throw SourceError("config repository \(displayName) does not exist or is not a directory")
         }
         let absolute = URL(fileURLWithPath: location).standardizedFileURL.resolvingSymlinksInPath().path
         let repository = try? GitRepository.open(path: absolute)
@@ -68,15 +68,15 @@ final class ConfigRepository {
 
     /// Fetches a remote repository again into the same open cache clone and its one `origin`
     /// remote (a local repository is read fresh by `revision` anyway).
-    func refresh() throws {
+    public func refresh() throws {
         guard isRemote, let git else { return }
         _ = try git.fetch(credentials: credentials)
     }
 
     /// The files at `ref`; nil means the working tree for a local repository and HEAD for a URL.
-    func revision(_ ref: String?) throws -> Revision {
+    public func revision(_ ref: String?) throws -> Revision {
         guard let git else {
-            if let ref { throw UserError("\(displayName) is not a git repository, so --ref/--base \(ref) cannot be resolved") }
+            if let ref { throw SourceError("\(displayName) is not a git repository, so --ref/--base \(ref) cannot be resolved") }
             let files = try DirectoryReader.files(at: location, include: SourceFile.isCandidate, limits: readLimits)
             return Revision(files: files.map { SourceFile(path: $0.path, bytes: $0.bytes) }, label: "working tree", commit: nil)
         }
@@ -104,18 +104,18 @@ final class ConfigRepository {
         }
     }
 
-    static func looksLikeURL(_ text: String) -> Bool {
+    public static func looksLikeURL(_ text: String) -> Bool {
         if text.contains("://") { return true }
         // scp-like git@host:org/repo.git
         if let at = text.firstIndex(of: "@"), let colon = text.firstIndex(of: ":"), at < colon, !text.hasPrefix("/") { return true }
         return false
     }
 
-    static func clean(_ path: String) -> String {
+    public static func clean(_ path: String) -> String {
         path.split(separator: "/").filter { $0 != "." && !$0.isEmpty }.joined(separator: "/")
     }
 
-    static func defaultCacheDirectory() -> String {
+    public static func defaultCacheDirectory() -> String {
         let environment = ProcessInfo.processInfo.environment
         if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/reconcile" }
         if let home = environment["HOME"], !home.isEmpty { return home + "/.cache/reconcile" }

@@ -1,3 +1,4 @@
+import ReconcileCore
 import YAML
 
 /// The registry of plan-time checks: the mesh analyzers, then the guardrail policies. `run`
@@ -31,6 +32,17 @@ public enum Analyzers {
     /// The offline checks on a desired state alone (`reconcile validate`, base-vs-head plans).
     public static func offline(_ desired: DesiredState) -> [Finding] {
         run(AnalysisInput.offline(desired))
+    }
+
+    /// Adds the analyzers' and policies' findings to a plan against live state, after the
+    /// planner's own (the planner stays free of checks; every caller that plans adds them).
+    public static func addFindings(to plan: inout Plan, desired: DesiredState, live: LiveState) {
+        plan.findings += run(AnalysisInput.planned(desired, live: live, plan: plan))
+    }
+
+    /// Adds the offline findings on `head` to a base-vs-head plan (`RevisionComparer`).
+    public static func addOfflineFindings(to plan: inout Plan, head: DesiredState) {
+        plan.findings += offline(head)
     }
 
     /// Findings that block apply: errors whose code is not in `allowed`.

@@ -1,6 +1,7 @@
 import Dispatch
 import Testing
-@testable import YAML
+@testable import JSON
+import YAML
 
 /// The tape's reads stay inside its document and inside the memory it owns. Meant to run under
 /// AddressSanitizer as well (`swift test -Xswiftc -sanitize=address`): the tape allocates its

@@ -1,3 +1,4 @@
+import ReconcileCore
 import YAML
 
 /// A VirtualService's route destinations (http, tcp and tls routes, and http mirrors).

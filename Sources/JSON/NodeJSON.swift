@@ -1,3 +1,4 @@
+import YAML
 /// JSON in and out of `Node`. Kubernetes speaks JSON on the wire and in `last-applied`
 /// annotations; reading it keeps marks for error messages, and writing it must escape exactly
 /// so that a hash or a patch of the output is stable.

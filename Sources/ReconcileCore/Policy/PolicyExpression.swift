@@ -1,3 +1,4 @@
+public import JSON
 public import YAML
 
 /// The JMESPath subset policies use inside `{{ }}`: dotted paths from `request.object` or
@@ -20,7 +21,7 @@ public indirect enum PolicyExpression: Sendable, Equatable {
         public var message: String
     }
 
-    static let functions: Set<String> = ["length", "values"]
+    package static let functions: Set<String> = ["length", "values"]
 
     // MARK: - Parsing
 
@@ -38,7 +39,7 @@ public indirect enum PolicyExpression: Sendable, Equatable {
     }
 
     /// Checks every `{{ }}` in a condition's key or value (recursively through lists and maps).
-    static func validateTemplates(in node: Node, maxDepth: Int = InputLimits.default.maxExpressionDepth) throws {
+    package static func validateTemplates(in node: Node, maxDepth: Int = InputLimits.default.maxExpressionDepth) throws {
         switch node.value {
         case .string(let s): for part in try templateParts(s) { if case .expression(let e) = part { _ = try parse(e, maxDepth: maxDepth) } }
         case .sequence(let items): for item in items { try validateTemplates(in: item, maxDepth: maxDepth) }
@@ -47,9 +48,9 @@ public indirect enum PolicyExpression: Sendable, Equatable {
         }
     }
 
-    enum TemplatePart { case text(String), expression(String) }
+    package enum TemplatePart { case text(String), expression(String) }
 
-    static func templateParts(_ s: String) throws -> [TemplatePart] {
+    package static func templateParts(_ s: String) throws -> [TemplatePart] {
         var parts: [TemplatePart] = []
         var rest = Substring(s)
         while let open = rest.range(of: "{{") {
@@ -63,21 +64,21 @@ public indirect enum PolicyExpression: Sendable, Equatable {
     }
 
     private struct Parser {
-        var chars: [Character]
-        var position: Int
-        let maxDepth: Int
+        package var chars: [Character]
+        package var position: Int
+        package let maxDepth: Int
         /// Function arguments open around the current position (the parser's own recursion).
-        var open = 0
+        package var open = 0
 
-        mutating func skipSpace() { while position < chars.count, chars[position] == " " { position += 1 } }
-        func peek(_ text: String) -> Bool {
+        package mutating func skipSpace() { while position < chars.count, chars[position] == " " { position += 1 } }
+        package func peek(_ text: String) -> Bool {
             let t = Array(text)
             return position + t.count <= chars.count && Array(chars[position..<position + t.count]) == t
         }
 
         /// An expression and its height (1 for a path or literal; each `||` and function call
         /// adds one above its deepest operand).
-        mutating func orExpression() throws -> (PolicyExpression, height: Int) {
+        package mutating func orExpression() throws -> (PolicyExpression, height: Int) {
             var (left, height) = try primary()
             skipSpace()
             while peek("||") {
@@ -97,7 +98,7 @@ public indirect enum PolicyExpression: Sendable, Equatable {
             }
         }
 
-        mutating func primary() throws -> (PolicyExpression, height: Int) {
+        package mutating func primary() throws -> (PolicyExpression, height: Int) {
             skipSpace()
             guard position < chars.count else { throw ParseError(message: "expression ends early") }
             let c = chars[position]
@@ -139,7 +140,7 @@ public indirect enum PolicyExpression: Sendable, Equatable {
             return (.path(root: name, steps: try steps()), 1)
         }
 
-        mutating func identifier() throws -> String {
+        package mutating func identifier() throws -> String {
             if position < chars.count, chars[position] == "\"" {
                 position += 1
                 var text = ""
@@ -156,7 +157,7 @@ public indirect enum PolicyExpression: Sendable, Equatable {
             return text
         }
 
-        mutating func steps() throws -> [Step] {
+        package mutating func steps() throws -> [Step] {
             var steps: [Step] = []
             while position < chars.count {
                 if chars[position] == "." {
@@ -185,7 +186,7 @@ public indirect enum PolicyExpression: Sendable, Equatable {
     // MARK: - Evaluation
 
     /// Evaluates against named roots (`request`, `element`); nil is JSON null.
-    func evaluate(_ roots: [String: Node]) -> Node? {
+    package func evaluate(_ roots: [String: Node]) -> Node? {
         switch self {
         case .literal(let node): return node
         case .path(let root, let steps): return PolicyExpression.apply(steps, to: roots[root])
@@ -210,7 +211,7 @@ public indirect enum PolicyExpression: Sendable, Equatable {
         }
     }
 
-    static func isFalsy(_ node: Node?) -> Bool {
+    package static func isFalsy(_ node: Node?) -> Bool {
         guard let node else { return true }
         switch node.value {
         case .null: return true
@@ -223,7 +224,7 @@ public indirect enum PolicyExpression: Sendable, Equatable {
     }
 
     /// JMESPath projections: after `[]` the remaining steps apply to each element, nulls dropped.
-    static func apply(_ steps: [Step], to start: Node?) -> Node? {
+    package static func apply(_ steps: [Step], to start: Node?) -> Node? {
         var current = start
         var projecting = false
         for step in steps {
@@ -256,14 +257,14 @@ public indirect enum PolicyExpression: Sendable, Equatable {
     /// is loaded, instead of for every object the policy sees. Evaluating substitutes them: a
     /// string that is exactly one expression becomes that value (of any type); expressions inside
     /// longer text are replaced by their text.
-    indirect enum Template: Sendable {
+    package indirect enum Template: Sendable {
         case constant(Node)
         case expression(PolicyExpression?)
         case interpolated([(text: String?, expression: PolicyExpression?)])
         case sequence([Template])
         case mapping([(key: String, value: Template)])
 
-        init(_ node: Node) {
+        package init(_ node: Node) {
             switch node.value {
             case .string(let s):
                 guard let parts = try? PolicyExpression.templateParts(s),
@@ -281,7 +282,7 @@ public indirect enum PolicyExpression: Sendable, Equatable {
             }
         }
 
-        func evaluate(_ roots: [String: Node]) -> Node? {
+        package func evaluate(_ roots: [String: Node]) -> Node? {
             switch self {
             case .constant(let node): return node
             case .expression(let expression): return expression?.evaluate(roots)

@@ -1,3 +1,4 @@
+import YAML
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

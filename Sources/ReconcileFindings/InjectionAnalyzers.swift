@@ -1,3 +1,4 @@
+import ReconcileCore
 import YAML
 
 /// IST0102 NamespaceNotInjected: a namespace holding desired Istio configuration that does not

@@ -1,3 +1,4 @@
+import ReconcileCore
 import YAML
 
 /// IST0128 NoServerCertificateVerificationDestinationLevel and IST0129

@@ -1,5 +1,6 @@
 import Testing
-@testable import YAML
+@testable import JSON
+import YAML
 
 /// LIST pages read in place (`JSONTape`, `JSONView`, `JSONCursor`) must be indistinguishable from
 /// the same JSON read by `Node(json:marks: false)`: the same values, the same lookups and

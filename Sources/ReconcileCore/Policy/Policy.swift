@@ -42,7 +42,7 @@ public struct Policy: Sendable {
         /// `Kind`, `group/Kind` or `group/version/Kind`; `*` wildcards allowed.
         public var kinds: [String] { didSet { kindPatterns = Resources.split(kinds) } }
         /// `kinds` split at their slashes once (every object a policy may select is matched against them).
-        private(set) var kindPatterns: [(group: String?, version: String?, kind: String)] = []
+        package private(set) var kindPatterns: [(group: String?, version: String?, kind: String)] = []
         public var names: [String]
         public var namespaces: [String]
         /// `matchLabels` values may use `*` and `?` wildcards.
@@ -83,8 +83,8 @@ public struct Policy: Sendable {
         public var value: Node
         public var mark: Mark?
         /// `key` and `value` compiled once (conditions run for every object a rule selects).
-        let keyTemplate: PolicyExpression.Template
-        let valueTemplate: PolicyExpression.Template
+        package let keyTemplate: PolicyExpression.Template
+        package let valueTemplate: PolicyExpression.Template
 
         init(key: Node, operator: String, value: Node, mark: Mark?) {
             self.key = key
@@ -100,7 +100,7 @@ public struct Policy: Sendable {
     public struct ForEach: Sendable {
         public var list: String
         /// `list` parsed once, at load (rules run for every object they select).
-        var listExpression: PolicyExpression
+        package var listExpression: PolicyExpression
         public var preconditions: Conditions?
         public var pattern: Node?
         public var deny: Conditions?
@@ -263,14 +263,5 @@ extension Policy {
             }
             return Condition(key: key, operator: op, value: item["value"] ?? Node(.null), mark: item.mark)
         }
-    }
-}
-
-/// The policies in force: the shipped defaults, with repository policies added; a repository
-/// policy with the same `metadata.name` as a shipped one replaces it (`spec.rules: []` turns it off).
-public enum PolicySet {
-    public static func effective(repo: [Policy]) -> [Policy] {
-        let names = Set(repo.map(\.name))
-        return ShippedPolicies.parsed.filter { !names.contains($0.name) } + repo
     }
 }

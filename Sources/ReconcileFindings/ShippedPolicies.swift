@@ -2,6 +2,8 @@
 // After changing a file in policies/, regenerate with
 //     RECONCILE_UPDATE_SHIPPED_POLICIES=1 swift test --filter ShippedPolicyTests
 
+import ReconcileCore
+
 /// The default guardrail policies, embedded because the core reads no files. The YAML files in
 /// `policies/` are the readable source; a test keeps the two identical.
 public enum ShippedPolicies {

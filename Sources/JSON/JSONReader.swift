@@ -1,3 +1,4 @@
+import YAML
 /// A hand-written JSON reader. JSON manifests and API responses are large and common, and going
 /// through libyaml would be slower and would accept non-JSON; this reads strict RFC 8259 JSON
 /// straight into `Node` with a mark on every value and key. It keeps an explicit stack of open

@@ -1,3 +1,4 @@
+import ReconcileCore
 public import YAML
 
 /// A plan-time check over the desired state (and the live state when a cluster is known). Each
