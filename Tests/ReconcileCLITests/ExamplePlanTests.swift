@@ -224,7 +224,7 @@ struct ExamplePlanTests {
 
     @Test("the other examples plan what their READMEs promise",
           arguments: [
-              ("bookinfo", "Plan: 7 to create, 2 to update, 1 to delete, 0 workloads to restart (2 unchanged)."),
+              ("bookinfo", "Plan: 8 to create, 2 to update, 1 to delete, 0 workloads to restart (2 unchanged)."),
               ("client-strict", "Plan: 0 to create, 1 to update, 0 to delete, 0 workloads to restart (1 unchanged)."),
               ("dgraph", "Plan: 2 to create, 1 to update, 0 to delete, 2 workloads to restart."),
               ("revision-upgrade", "Plan: 0 to create, 2 to update, 0 to delete, 2 workloads to restart."),
