@@ -82,11 +82,12 @@ public enum WorkloadInventory {
 
     /// Services add the target ports the pod spec does not declare, and their names.
     private static func attach(services: [Node], to workloads: inout [Workload]) {
+        let byNamespace = Dictionary(grouping: workloads.indices, by: { workloads[$0].id.namespace })
         for service in services {
             guard let name = service.name, let selector = service[path: ["spec", "selector"]]?.entries, !selector.isEmpty else { continue }
             let namespace = service.namespace ?? ""
             let wanted = Dictionary(selector.compactMap { entry in entry.value.string.map { (entry.key, $0) } }, uniquingKeysWith: { a, _ in a })
-            for index in workloads.indices where workloads[index].id.namespace == namespace {
+            for index in byNamespace[namespace] ?? [] {
                 guard wanted.allSatisfy({ workloads[index].labels[$0.key] == $0.value }) else { continue }
                 workloads[index].services.append(name)
                 for port in service[path: ["spec", "ports"]]?.sequence ?? [] {
