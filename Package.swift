@@ -90,6 +90,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         // Plan-time checks over the core's model: the mesh analyzers and the guardrail-policy engine.
         .target(name: "ReconcileFindings", dependencies: ["ReconcileCore", "YAML", "JSON", "Executors"], swiftSettings: swiftSettings),
+        // Reachability diff (issue 22): the pure network/mesh policy model and the before/after matrix.
+        .target(name: "ReconcileReachability", dependencies: ["ReconcileCore", "YAML"], swiftSettings: swiftSettings),
         // Live snapshot, dry-run, apply, restarts, events: the I/O engine around the pure core.
         .target(name: "ReconcileEngine", dependencies: ["ReconcileCore", "ReconcileFindings", "Kube", "YAML", "JSON", "Executors"], swiftSettings: swiftSettings),
         // `reconcile run`: the in-cluster controller (loop, leader election, drift, HTTP, metrics).
@@ -114,7 +116,7 @@ let package = Package(
             dependencies: [
                 "ReconcileCore", "ReconcileFindings", "ReconcileEngine", "ReconcileSource", "ReconcileController", "Kube", "YAML",
                 "Git", "HTTP",
-                "GitHub", "CommitVerification",
+                "GitHub", "CommitVerification", "ReconcileReachability",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -125,7 +127,7 @@ let package = Package(
         .executableTarget(name: "reconcile", dependencies: ["ReconcileCLI"], swiftSettings: swiftSettings),
         // `reconcile-bench`: generates N objects, seeds the test API server, times `reconcile plan`
         // against `kubectl diff` and the raw LIST floor (scripts/benchmark.sh, docs/benchmarks.md).
-        .executableTarget(name: "ReconcileBench", dependencies: ["KubeTestServer", "YAML", "ReconcileCore", "HTTP", "Git"], swiftSettings: swiftSettings),
+        .executableTarget(name: "ReconcileBench", dependencies: ["KubeTestServer", "YAML", "ReconcileCore", "ReconcileReachability", "HTTP", "Git"], swiftSettings: swiftSettings),
 
         // MARK: - Tests
         // Fixtures shared by test targets (git CLI repos, git daemon, loopback HTTP server);
@@ -168,6 +170,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "ReconcileReachabilityTests", dependencies: ["ReconcileReachability", "ReconcileCore", "YAML"], swiftSettings: swiftSettings),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "YAML"], swiftSettings: swiftSettings),
         .testTarget(name: "GitTests", dependencies: ["Git", "ReconcileTestSupport"], swiftSettings: swiftSettings),

@@ -9,6 +9,9 @@
 #
 # Defaults: 10,000 objects across 500 namespaces, 3 runs of each measurement (medians reported),
 # 100 objects edited for the changed plan, kubectl at /usr/bin/kubectl (skipped if absent).
+# `scripts/benchmark.sh reachability [--workloads W] [--policies P] [--changed C] [--repeat R]`
+# runs the reachability-diff benchmark of issue 22 (defaults 1,000 workloads × 2,000 policies,
+# 10 changed; target ≤ 2 s), which needs no cluster and no `reconcile` binary.
 # SCRATCH_PATH (default .build-bench) is the SwiftPM build directory.
 set -euo pipefail
 
@@ -20,6 +23,12 @@ cd "$root"
 # statically, which is what users run. (A dynamically linked build starts ~10 ms slower and
 # uses ~6% more CPU per plan: every retain and release is a call through the PLT.)
 flags=(-c release --scratch-path "$scratch" --static-swift-stdlib)
+if [ "${1:-}" = reachability ]; then
+  echo "» building reconcile-bench (release, static Swift runtime) in $scratch" >&2
+  swift build "${flags[@]}" --product reconcile-bench >&2
+  shift
+  exec "$(swift build "${flags[@]}" --show-bin-path)/reconcile-bench" reachability "$@"
+fi
 echo "» building reconcile and reconcile-bench (release, static Swift runtime) in $scratch" >&2
 swift build "${flags[@]}" --product reconcile >&2
 swift build "${flags[@]}" --product reconcile-bench >&2

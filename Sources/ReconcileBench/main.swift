@@ -17,6 +17,14 @@ if CommandLine.arguments.dropFirst().first == "fetch-loop" {
     exit(0)
 }
 
+if CommandLine.arguments.dropFirst().first == "reachability" {
+    do { try ReachabilityBenchmark.parse(Array(CommandLine.arguments.dropFirst(2))).run() } catch {
+        FileHandle.standardError.write(Data("reconcile-bench: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
+
 let applyMode = CommandLine.arguments.dropFirst().first == "apply"
 let options: BenchOptions
 do { options = try BenchOptions.parse(Array(CommandLine.arguments.dropFirst(applyMode ? 2 : 1)), applyMode: applyMode) } catch {

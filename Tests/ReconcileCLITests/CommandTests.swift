@@ -7,7 +7,7 @@ struct CommandTests {
     @Test("validate accepts every example and counts its objects",
           arguments: [
               ("aks-pets", "3 objects in 1 bundle, 1 namespace with injection settings"),
-              ("bookinfo", "10 objects in 1 bundle, 1 namespace with injection settings"),
+              ("bookinfo", "11 objects in 1 bundle, 1 namespace with injection settings"),
               ("client-strict", "1 object in 1 bundle, 1 namespace with injection settings"),
               ("dgraph", "3 objects in 2 bundles, 1 namespace with injection settings"),
               ("revision-upgrade", "2 objects in 1 bundle, 2 namespaces with injection settings"),

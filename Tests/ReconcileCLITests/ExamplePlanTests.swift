@@ -105,7 +105,8 @@ struct ExamplePlanTests {
         #expect(out.contains("| `pets` | no injection label | istio.io/rev=asm-1-23 |"), "\(out)")
         #expect(out.contains("| StatefulSet `pets/rabbitmq` |"), "\(out)")
         let details = out.components(separatedBy: "<details>").count - 1
-        #expect(details == 4, "one <details> block per changed object:\n\(out)")
+        #expect(details == 5, "one <details> block per changed object, and the folded reachability section:\n\(out)")
+        #expect(out.contains("<details><summary><b>Reachability changes</b>: no change</summary>"), "\(out)")
         #expect(out.components(separatedBy: "</details>").count - 1 == details)
         for object in ["Namespace pets", "Gateway pets/pets-gateway", "VirtualService pets/pets-route", "PeerAuthentication pets/pets-mtls"] {
             #expect(out.contains("<code>\(object)</code></summary>") || out.contains("<code>\(object)</code> —"), "\(object):\n\(out)")
@@ -223,7 +224,7 @@ struct ExamplePlanTests {
 
     @Test("the other examples plan what their READMEs promise",
           arguments: [
-              ("bookinfo", "Plan: 7 to create, 2 to update, 1 to delete, 0 workloads to restart (2 unchanged)."),
+              ("bookinfo", "Plan: 8 to create, 2 to update, 1 to delete, 0 workloads to restart (2 unchanged)."),
               ("client-strict", "Plan: 0 to create, 1 to update, 0 to delete, 0 workloads to restart (1 unchanged)."),
               ("dgraph", "Plan: 2 to create, 1 to update, 0 to delete, 2 workloads to restart."),
               ("revision-upgrade", "Plan: 0 to create, 2 to update, 0 to delete, 2 workloads to restart."),

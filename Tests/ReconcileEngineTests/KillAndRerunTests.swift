@@ -126,8 +126,10 @@ import Glibc
     /// Every Istio networking object in the cluster, as "Kind namespace/name".
     private func liveMeshObjects(_ harness: EngineHarness) async throws -> [String] {
         var result: [String] = []
-        for kind in ["VirtualService", "DestinationRule", "Gateway"] {
-            let resource = try await harness.client.resource(group: "networking.istio.io", kind: kind, version: nil)
+        let kinds = [("networking.istio.io", "VirtualService"), ("networking.istio.io", "DestinationRule"),
+                     ("networking.istio.io", "Gateway"), ("security.istio.io", "AuthorizationPolicy")]
+        for (group, kind) in kinds {
+            let resource = try await harness.client.resource(group: group, kind: kind, version: nil)
             for item in try await harness.client.list(resource, namespace: nil, labelSelector: nil, limit: 500).items {
                 result.append("\(kind) \(item.namespace ?? "")/\(item.name ?? "")")
             }

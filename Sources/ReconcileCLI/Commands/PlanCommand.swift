@@ -6,6 +6,7 @@ import ReconcileCore
 import ReconcileFindings
 import ReconcileSource
 import ReconcileEngine
+import ReconcileReachability
 import YAML
 
 /// `reconcile plan`: what applying the config repository would change.
@@ -27,6 +28,7 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var pruneOptions: PruneOptions
     @OptionGroup(title: "Commit signatures (set by the operator, never by the repository)")
     var verifyOptions: VerifyOptions
+    @OptionGroup var reachabilityOptions: ReachabilityOptions
 
     @Option(name: [.customShort("o"), .customLong("out")], help: "Also save the plan to this file, for `reconcile apply FILE`.")
     var out: String?
@@ -60,6 +62,7 @@ struct PlanCommand: AsyncParsableCommand {
             }
         }
         var plan: Plan
+        var reachability: ReachabilityReport?
         if base == nil && liveSnapshot == nil {
             let client: any ClusterAPI
             do { client = try kubeOptions.client(allowInsecureTransport: repoOptions.allowInsecureTransport) } catch {
@@ -72,6 +75,7 @@ struct PlanCommand: AsyncParsableCommand {
             if out != nil, let client = client as? KubeClient {
                 plan.cluster = try await ClusterBinding.read(from: client, server: client.connection.server)
             }
+            reachability = await reachabilityOptions.live(plan, cluster: client)
         } else {
             let head = try repository.revision(ref)
             let desired = try repoOptions.render(head, repository: repository)
@@ -85,14 +89,16 @@ struct PlanCommand: AsyncParsableCommand {
                 }
                 plan = RevisionComparer(base: baseState, head: desired, options: options).planWithFindings()
                 plan.baseRevision = baseRevision.label
+                reachability = reachabilityOptions.policyLevel(plan)
             } else {
                 let live = try LiveState.snapshot(try readFile(liveSnapshot!), file: liveSnapshot!)
                 plan = Planner(desired: desired, live: live, options: options, mode: .snapshot).planWithFindings()
+                reachability = reachabilityOptions.snapshot(plan, live: live)
             }
             plan.revision = head.label
         }
         plan.signatures = signature?.map(\.status) ?? []
-        console.out(output.render(plan, console: console))
+        console.out(output.render(plan, reachability: reachability, console: console))
         if let out {
             do { try PlanFile.encode(plan).write(toFile: out, atomically: true, encoding: .utf8) }
             catch { throw UserError("cannot write the plan to \(out): \(error.localizedDescription)") }
