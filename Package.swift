@@ -5,9 +5,11 @@ import PackageDescription
 ///
 /// Layout, in the order the data flows (README "Layout"): one C shim per library (`CYAML`,
 /// `CGit2`, `CCurl`; `CMalloc` for glibc's allocator statistics) → the Swift module that owns each
-/// library's handles (`YAML`, `JSON` on YAML's `Node`, `Git`, `HTTP`) → the API clients (`Kube`,
-/// `GitHub`) → the desired-state source (`ReconcileSource`: repository → rendered desired state)
-/// → the pure core (`ReconcileCore`: render, plan) and its checks (`ReconcileFindings`) → the I/O
+/// library's handles (`YAML`, `JSON` on YAML's `Node`, `Git`, `HTTP`; `Executors` is the one pool,
+/// blocking executor and lock box they share) → the API clients (`Kube`, `GitHub`) and commit
+/// signatures (`CommitVerification`) → the desired-state source (`ReconcileSource`: repository →
+/// rendered desired state) → the pure core (`ReconcileCore`: render, plan), its checks
+/// (`ReconcileFindings`) and the reachability model (`ReconcileReachability`) → the I/O
 /// engine (`ReconcileEngine`: live state, dry-run, apply, restarts, events) → the controller
 /// (`ReconcileController`) and the commands (`ReconcileCLI`) → the `reconcile` executable.
 let swiftSettings: [SwiftSetting] = [
