@@ -43,7 +43,8 @@ tsan_skip='^ReconcileEngineTests\.(BadInputLiveTests|ExitStressTests|KillAndReru
 # N s" in the controller tests) fail when they share the machine with the rest of the suite,
 # without any memory error. So the address phase runs in three groups: everything else in
 # parallel, then those suites one test at a time, then the retry-budget suite alone.
-asan_timed='BadInputTests|BadInputLiveTests|KillAndRerunTests|ExitStressTests|ControllerEndToEndTests|OneWriterTests|LeaseTests|LeaderElectionSimulationTests'
+# Every suite of ControllerTests waits on a running controller, so that whole target runs in the timed group.
+asan_timed='BadInputTests|BadInputLiveTests|KillAndRerunTests|ExitStressTests|CommitVerificationCLITests'
 asan_alone='RetryPolicyTests'
 
 passed=0 failed=0 summary=()
@@ -77,8 +78,8 @@ run_phase() {
 for phase in "${phases[@]}"; do
     case "$phase" in
         address) run_phase address "$root/.build-asan" -sanitize=address \
-            "--parallel --skip ^(ReconcileCLITests|ReconcileEngineTests|ControllerTests|KubeTests)\.($asan_timed|$asan_alone)/" \
-            "--no-parallel --filter ^(ReconcileCLITests|ReconcileEngineTests|ControllerTests)\.($asan_timed)/" \
+            "--parallel --skip ^((ReconcileCLITests|ReconcileEngineTests|KubeTests)\.($asan_timed|$asan_alone)/|ControllerTests\.)" \
+            "--no-parallel --filter ^((ReconcileCLITests|ReconcileEngineTests)\.($asan_timed)/|ControllerTests\.)" \
             "--filter ^KubeTests\.($asan_alone)/" ;;
         thread) run_phase thread "$root/.build-tsan" -sanitize=thread "--no-parallel --filter $tsan_filter --skip $tsan_skip" ;;
         leaks)
