@@ -57,11 +57,18 @@ enum DirectoryWalker {
         }
         // Each file is checked against the per-file limit as it is opened (its size from `fstat`,
         // and reading stops past the limit if it grows), and against the total as it is counted
-        // in, so reading stops at the file that crosses it.
+        // in, so reading stops soon after the total is crossed. Directories are read in parallel,
+        // so which file crossed it first is a race: the error names the file that crosses it in
+        // path order instead, the same on every run.
         let total = ByteCount()
-        let contents = try directories.concurrentMap(throwing: { directory in
-            try readFiles(of: directory, root: root, limits: limits, total: total)
-        })
+        let contents: [[[UInt8]]]
+        do {
+            contents = try directories.concurrentMap(throwing: { directory in
+                try readFiles(of: directory, root: root, limits: limits, total: total)
+            })
+        } catch let crossed as TotalCrossed {
+            throw totalViolationInPathOrder(directories, root: root, limits: limits) ?? crossed.violation
+        }
         return zip(directories, contents).flatMap { directory, contents in
             zip(directory.files, contents).map { name, bytes in GitFile(path: directory.path(of: name), bytes: bytes) }
         }.sorted { $0.path < $1.path }
@@ -84,13 +91,32 @@ enum DirectoryWalker {
     private final class ByteCount: Sendable {
         private let total = Locked(0)
 
-        /// Counts `size` more bytes for `path`, or throws when that breaks `limits`.
+        /// Counts `size` more bytes for `path`, or throws `TotalCrossed` when that breaks `limits`.
         func add(_ size: Int, path: String, limits: ReadLimits) throws {
             try total.withLock { total in
-                if let violation = limits.violation(path: path, size: size, total: total) { throw violation }
+                if let violation = limits.violation(path: path, size: size, total: total) { throw TotalCrossed(violation: violation) }
                 total += size
             }
         }
+    }
+
+    /// The total limit was crossed while directories were read in parallel.
+    private struct TotalCrossed: Error {
+        let violation: GitError
+    }
+
+    /// The violation of the file that crosses the total in path order, from the files' sizes.
+    private static func totalViolationInPathOrder(_ directories: [Directory], root: String, limits: ReadLimits) -> GitError? {
+        let paths = directories.flatMap { directory in directory.files.map { directory.path(of: $0) } }.sorted()
+        var total = 0
+        for path in paths {
+            var info = stat()
+            guard stat(root + "/" + path, &info) == 0 else { continue }
+            let size = Int(info.st_size)
+            if let violation = limits.violation(path: path, size: size, total: total) { return violation }
+            total += size
+        }
+        return nil
     }
 
     private static func readFiles(of directory: Directory, root: String, limits: ReadLimits, total: ByteCount) throws -> [[UInt8]] {
