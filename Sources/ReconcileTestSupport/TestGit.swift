@@ -29,12 +29,24 @@ public enum TestGit {
     /// Runs `git -c init.defaultBranch=main <args>` in `directory`, failing after 30 s.
     @discardableResult
     public static func run(_ args: [String], in directory: String) throws -> String {
+        try runTool("git", ["-c", "init.defaultBranch=main"] + args, in: directory, timeout: 30,
+                    describedAs: "git " + args.joined(separator: " "))
+    }
+
+    /// Runs `tool` (found on PATH) in `directory` with this isolated environment plus
+    /// `environment`, killing it after `timeout` seconds; returns its trimmed stdout.
+    @discardableResult
+    public static func runTool(
+        _ tool: String, _ args: [String], in directory: String, environment extra: [String: String] = [:],
+        timeout: Double, describedAs described: String? = nil
+    ) throws -> String {
+        let described = described ?? ([tool] + args).joined(separator: " ")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-c", "init.defaultBranch=main"] + args
+        process.arguments = [tool] + args
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = environment
-        // Output goes to files, not pipes, so a chatty git can never block on a full pipe.
+        process.environment = environment.merging(extra) { $1 }
+        // Output goes to files, not pipes, so a chatty tool can never block on a full pipe.
         let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("gittest-\(UUID().uuidString).out")
         let errURL = outURL.appendingPathExtension("err")
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
@@ -53,19 +65,19 @@ public enum TestGit {
         process.standardError = errHandle
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning {
             if Date() > deadline {
                 kill(process.processIdentifier, SIGKILL)  // SIGTERM may be blocked in children of test threads
                 process.waitUntilExit()
-                throw Failure(description: "git \(args.joined(separator: " ")) timed out")
+                throw Failure(description: "\(described) timed out")
             }
             usleep(5_000)
         }
         let text = String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self)
         guard process.terminationStatus == 0 else {
             let errors = String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
-            throw Failure(description: "git \(args.joined(separator: " ")) failed: \(errors)")
+            throw Failure(description: "\(described) failed: \(errors)")
         }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -239,43 +239,6 @@ public enum TestSigning {
         _ tool: String, _ args: [String], in directory: String,
         environment: [String: String] = [:]
     ) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + args
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = TestGit.environment.merging(environment) { $1 }
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("signing-\(UUID().uuidString).out")
-        let err = out.appendingPathExtension("err")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: out)
-            try? FileManager.default.removeItem(at: err)
-        }
-        let outHandle = try FileHandle(forWritingTo: out)
-        let errHandle = try FileHandle(forWritingTo: err)
-        defer {
-            try? outHandle.close()
-            try? errHandle.close()
-        }
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(60)
-        while process.isRunning {
-            if Date() > deadline {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                throw TestGit.Failure(description: "\(tool) \(args.joined(separator: " ")) timed out")
-            }
-            usleep(5_000)
-        }
-        let text = String(decoding: (try? Data(contentsOf: out)) ?? Data(), as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            let errors = String(decoding: (try? Data(contentsOf: err)) ?? Data(), as: UTF8.self)
-            throw TestGit.Failure(description: "\(tool) \(args.joined(separator: " ")) failed: \(errors)")
-        }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        try TestGit.runTool(tool, args, in: directory, environment: environment, timeout: 60)
     }
 }
