@@ -104,6 +104,8 @@ public final class TestAPIServer: @unchecked Sendable {
     public var requests: [RecordedRequest] { lock.withLock { log } }
     public func clearRequests() { lock.withLock { log.removeAll() } }
     public func inject(_ fault: Fault) { lock.withLock { faults.append(fault) } }
+    /// Drops every fault not yet taken (requests already delayed by one still finish late).
+    public func clearFaults() { lock.withLock { faults.removeAll() } }
 
     func takeFault(method: String, path: String) -> Fault? {
         lock.withLock {
