@@ -3,6 +3,7 @@ import Foundation
 import HTTP
 import Logging
 import ReconcileController
+import ReconcileTestSupport
 import ServiceLifecycle
 import Testing
 
@@ -43,9 +44,7 @@ struct WebhookHTTPTests {
         let body = Array(#"{"ref":"refs/heads/main"}"#.utf8)
         let headers = [("X-Hub-Signature-256", WebhookVerifier.signature(secret: Self.secret, bytes: body)), ("X-GitHub-Delivery", delivery)]
         let request = HTTPRequest(method: "POST", url: "http://127.0.0.1:\(port)/webhook", headers: headers, body: body, timeout: 10)
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try HTTPClient().send(request) }) }
-        }
+        return try await offCooperativePool { try HTTPClient().send(request) }
     }
 
     @Test func burstThenTooManyRequestsThenRefill() async throws {

@@ -51,11 +51,11 @@ import Testing
         defer { dir.remove() }
         let script = try plugin(dir, apiVersion: "client.authentication.k8s.io/v1",
                                 status: #"{"token": "t", "expirationTimestamp": "2030-01-01T00:10:00Z"}"#)
-        let clock = Locked(RFC3339.parse("2030-01-01T00:00:00Z")!)
+        let clock = Locked(KubeTime.parse("2030-01-01T00:00:00Z")!)
         let provider = ExecCredentialProvider(config: ExecConfig(command: script, interactiveMode: .never),
                                               environment: [:], now: { clock.current })
         let first = try await provider.credential()
-        #expect(first.expiration == RFC3339.parse("2030-01-01T00:10:00Z"))
+        #expect(first.expiration == KubeTime.parse("2030-01-01T00:10:00Z"))
         clock.withLock { $0 = $0.addingTimeInterval(300) }
         _ = try await provider.credential()
         #expect(runs(dir) == 1)

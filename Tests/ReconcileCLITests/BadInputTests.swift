@@ -399,19 +399,39 @@ struct BadInputTests {
         let named = await reconcile(["plan", "--repo", root, "--live-snapshot", Corpus.validSnapshot, "--instance", "mesh-a"])
         #expect(named.code == 0, "\(named)")
     }
+}
 
-    /// The built executable, as a user runs it: a crash (a trap, a signal) would show here as a
-    /// signal exit instead of the error code 1. Skipped when SwiftPM did not build the binary.
+/// The built executable, as a user runs it: a crash (a trap, a signal) would show here as a
+/// signal exit instead of the error code 1. Skipped when SwiftPM did not build the binary.
+/// A suite of its own: a hundred processes need more than the corpus suite's minute when the
+/// rest of the parallel suite shares the two cores.
+@Suite("The reconcile executable on the bad-input corpus", .timeLimit(.minutes(5)))
+struct BadInputExecutableTests {
     @Test("the reconcile executable exits 1 (never crashes) on every corpus case",
           .enabled(if: RepoPaths.executable != nil, "the reconcile executable is not built next to the test bundle"))
     func executableNeverCrashes() async throws {
         let executable = try #require(RepoPaths.executable)
-        for testCase in badInputCases {
-            let repo = try ScratchCopy(of: Corpus.directory + "/" + testCase.name)
-            let (status, reason, stderr) = try runProcess(executable, ["validate", "--repo", repo.path] + testCase.arguments)
-            #expect(reason == .exit && status == 1, "\(testCase.name): \(reason == .exit ? "exit" : "signal") \(status)\n\(stderr)")
-            #expect(stderr.hasPrefix("error: "), "\(testCase.name): \(stderr)")
+        // Two processes at a time, each waited for off the cooperative pool.
+        let halves = [badInputCases.enumerated().filter { $0.offset % 2 == 0 }.map(\.element),
+                      badInputCases.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)]
+        let problems = try await withThrowingTaskGroup(of: [String].self) { group in
+            for cases in halves {
+                group.addTask {
+                    try await offCooperativePool {
+                        try cases.compactMap { testCase -> String? in
+                            let repo = try ScratchCopy(of: Corpus.directory + "/" + testCase.name)
+                            let (status, reason, stderr) = try runProcess(executable, ["validate", "--repo", repo.path] + testCase.arguments)
+                            guard reason == .exit, status == 1, stderr.hasPrefix("error: ") else {
+                                return "\(testCase.name): \(reason == .exit ? "exit" : "signal") \(status)\n\(stderr)"
+                            }
+                            return nil
+                        }
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
         }
+        #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import KubeTestServer
+import ReconcileTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -105,7 +106,7 @@ import Glibc
         }
         let sent = Date()
         kill(process.process.processIdentifier, signal)
-        let result = try await offPool { try process.wait(timeout: 15) }
+        let result = try await offCooperativePool { try process.wait(timeout: 15) }
         let elapsed = Date().timeIntervalSince(sent)
         #expect(result.code == code, "\(result)")
         #expect(elapsed < 10, "took \(elapsed) s to exit after the signal")
@@ -125,14 +126,6 @@ import Glibc
         return nil
     }
 
-    /// Runs blocking work (waiting for a process) on a thread of its own: never on the two
-    /// threads of the cooperative pool, which the rest of the parallel suite needs.
-    func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-        }
-    }
-
     /// Runs `body` over `jobs`, `parallel` at a time, and collects the problems it reports.
     func runAll<Job: Sendable>(_ jobs: [Job], parallel: Int, _ body: @escaping @Sendable (Int, Job) throws -> String?) async throws -> [String] {
         try await withThrowingTaskGroup(of: String?.self) { group in
@@ -141,7 +134,7 @@ import Glibc
             func add() {
                 let index = next, job = jobs[index]
                 // Each process is waited for on a thread of its own, never on the cooperative pool.
-                group.addTask { try await offPool { try body(index, job) } }
+                group.addTask { try await offCooperativePool { try body(index, job) } }
                 next += 1
             }
             while next < min(parallel, jobs.count) { add() }

@@ -55,7 +55,7 @@ public struct ExecCredential: Sendable, Equatable {
             throw fail("ExecCredential status has neither token nor clientCertificateData")
         }
         if let text = status["expirationTimestamp"]?.string, !text.isEmpty {
-            guard let date = RFC3339.parse(text) else { throw fail("status.expirationTimestamp is not an RFC 3339 time") }
+            guard let date = KubeTime.parse(text) else { throw fail("status.expirationTimestamp is not an RFC 3339 time") }
             credential.expiration = date
         }
         return credential
@@ -244,15 +244,3 @@ actor ExecCredentialProvider {
     }
 }
 
-/// RFC 3339 timestamps as Kubernetes writes them (`2026-11-22T07:58:33Z`, optional fraction
-/// and offset).
-enum RFC3339 {
-    static func parse(_ text: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        if let date = plain.date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
-    }
-}

@@ -23,6 +23,7 @@ struct ApplyCommand: AsyncParsableCommand {
     var planFile: String?
 
     @OptionGroup var repoOptions: RepoOptions
+    @OptionGroup(title: ScopeOptions.title) var scopeOptions: ScopeOptions
     @OptionGroup var kubeOptions: KubeOptions
     @OptionGroup var output: PlanOutputOptions
     @OptionGroup var pruneOptions: PruneOptions
@@ -45,7 +46,7 @@ struct ApplyCommand: AsyncParsableCommand {
         if let planFile {
             plan = try PlanFile.decode(try readFile(planFile), file: planFile)
             let cluster = try await ClusterBinding.read(from: client, server: client.connection.server)
-            try SavedPlanCheck.check(plan, file: planFile, scope: repoOptions.scopeOptions.scope(), cluster: cluster)
+            try SavedPlanCheck.check(plan, file: planFile, scope: scopeOptions.scope(), cluster: cluster)
             try await Applier(cluster: client, events: nil, dependencies: nil).verifyUnchanged(plan)
         } else {
             let repository = try repoOptions.openRepository()
@@ -54,7 +55,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 .map { try $0.verifiedCommit(in: repository, ref: repoOptions.ref).commit.hex }
             let planner = LivePlanner(cluster: client, options: pruneOptions.planOptions(diffContext: output.diffContext), dryRunCreates: false)
             plan = try await planner.plan(repository, ref: ref ?? repoOptions.ref,
-                                          renderer: try repoOptions.renderer(for: repository))
+                                          renderer: try repoOptions.renderer(for: repository, scope: scopeOptions))
         }
         console.out(output.render(plan, console: console))
         let allowed = Set((allowFindings ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })

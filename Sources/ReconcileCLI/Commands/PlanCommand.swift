@@ -23,6 +23,7 @@ struct PlanCommand: AsyncParsableCommand {
         """)
 
     @OptionGroup var repoOptions: RepoOptions
+    @OptionGroup(title: ScopeOptions.title) var scopeOptions: ScopeOptions
     @OptionGroup var kubeOptions: KubeOptions
     @OptionGroup var output: PlanOutputOptions
     @OptionGroup var pruneOptions: PruneOptions
@@ -67,23 +68,23 @@ struct PlanCommand: AsyncParsableCommand {
             let client: any ClusterAPI
             do { client = try kubeOptions.client(allowInsecureTransport: repoOptions.allowInsecureTransport) } catch {
                 // The repository's own errors come first.
-                _ = try repoOptions.render(try repository.revision(ref), repository: repository, warn: false)
+                _ = try repoOptions.render(try repository.revision(ref), repository: repository, scope: scopeOptions, warn: false)
                 throw error
             }
             plan = try await LivePlanner(cluster: client, options: options)
-                .plan(repository, ref: ref, renderer: try repoOptions.renderer(for: repository))
+                .plan(repository, ref: ref, renderer: try repoOptions.renderer(for: repository, scope: scopeOptions))
             if out != nil, let client = client as? KubeClient {
                 plan.cluster = try await ClusterBinding.read(from: client, server: client.connection.server)
             }
             reachability = await reachabilityOptions.live(plan, cluster: client)
         } else {
             let head = try repository.revision(ref)
-            let desired = try repoOptions.render(head, repository: repository)
+            let desired = try repoOptions.render(head, repository: repository, scope: scopeOptions)
             if let base {
                 let baseRevision = try repository.revision(base)
                 let baseState: DesiredState
                 do {
-                    baseState = try repoOptions.render(baseRevision, repository: repository, warn: false)
+                    baseState = try repoOptions.render(baseRevision, repository: repository, scope: scopeOptions, warn: false)
                 } catch {
                     throw UserError("the base revision \(base) (\(baseRevision.label)) does not load:\n\(error)")
                 }

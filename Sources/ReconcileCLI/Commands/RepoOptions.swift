@@ -5,7 +5,10 @@ import Git
 import ReconcileCore
 import ReconcileSource
 
-/// The flags every command that reads the config repository shares.
+/// The flags every command that reads the config repository shares. The scope flags are a group
+/// of their own beside this one in each command, not nested in it: ArgumentParser's debug-build
+/// checks rebuild a nested group once per check per level, and one nesting level made every
+/// parse 0.5 s slower in the debug build the tests run (half the suite's CPU).
 struct RepoOptions: ParsableArguments {
     @Option(help: "The config repository: a local directory or a git URL (file://, https://, ssh://, git@host:path).")
     var repo: String = "."
@@ -40,9 +43,6 @@ struct RepoOptions: ParsableArguments {
     @Flag(help: "Allow http:// and git:// remotes and an http:// Kubernetes API server on non-loopback hosts (unencrypted: the repository, tokens and objects can be read or changed on the way).")
     var allowInsecureTransport = false
 
-    @OptionGroup(title: "Scope (set by the operator, never by the repository)")
-    var scopeOptions: ScopeOptions
-
     func credentials() throws -> GitCredentials {
         var credentials = GitCredentials()
         guard let timeout = DurationText.seconds(fetchTimeout), timeout > 0 else {
@@ -74,11 +74,11 @@ struct RepoOptions: ParsableArguments {
 
     /// The controller's source: the repository, rendered with these flags; the transport was
     /// checked when the controller was made.
-    func desiredStateSource(ownNamespace: String?, verifier: CommitVerifier? = nil) throws -> GitDesiredStateSource {
+    func desiredStateSource(scope: ScopeOptions, ownNamespace: String?, verifier: CommitVerifier? = nil) throws -> GitDesiredStateSource {
         let options = self
         return GitDesiredStateSource(
             settings: try settings(),
-            makeRenderer: { defaultInstance in try options.renderer(defaultInstance: defaultInstance, ownNamespace: ownNamespace) },
+            makeRenderer: { defaultInstance in try options.renderer(defaultInstance: defaultInstance, scope: scope, ownNamespace: ownNamespace) },
             warnUnselected: { files in warnUnselectedFiles(files) }, verifier: verifier)
     }
 
@@ -96,19 +96,19 @@ struct RepoOptions: ParsableArguments {
 
     /// Renders one revision of the repository into the desired state; `warn` prints the files
     /// no bundle selects on stderr.
-    func render(_ revision: ConfigRepository.Revision, repository: ConfigRepository, warn: Bool = true) throws -> DesiredState {
-        let desired = try renderer(for: repository).render(revision.files)
+    func render(_ revision: ConfigRepository.Revision, repository: ConfigRepository, scope: ScopeOptions, warn: Bool = true) throws -> DesiredState {
+        let desired = try renderer(for: repository, scope: scope).render(revision.files)
         if warn { warnUnselectedFiles(desired.unselectedFiles) }
         return desired
     }
 
-    func renderer(for repository: ConfigRepository) throws -> Renderer {
-        try renderer(defaultInstance: repository.defaultInstance)
+    func renderer(for repository: ConfigRepository, scope: ScopeOptions) throws -> Renderer {
+        try renderer(defaultInstance: repository.defaultInstance, scope: scope)
     }
 
     /// `ownNamespace`: the controller's namespace (`reconcile run`), protected like kube-system.
-    func renderer(defaultInstance: String, ownNamespace: String? = nil) throws -> Renderer {
+    func renderer(defaultInstance: String, scope: ScopeOptions, ownNamespace: String? = nil) throws -> Renderer {
         Renderer(environment: environment, selector: try labelSelector(), defaultInstance: defaultInstance,
-                 scope: scopeOptions.scope(ownNamespace: ownNamespace))
+                 scope: scope.scope(ownNamespace: ownNamespace))
     }
 }

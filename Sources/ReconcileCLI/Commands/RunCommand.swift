@@ -26,6 +26,7 @@ struct RunCommand: AsyncParsableCommand {
         """)
 
     @OptionGroup var repoOptions: RepoOptions
+    @OptionGroup(title: ScopeOptions.title) var scopeOptions: ScopeOptions
     @OptionGroup var kubeOptions: KubeOptions
     @OptionGroup var pruneOptions: PruneOptions
     @OptionGroup(title: "Commit signatures (set by the operator, never by the repository)")
@@ -129,7 +130,7 @@ struct RunCommand: AsyncParsableCommand {
             leaderTiming: leaderTiming,
             rolloutPollInterval: rolloutPollInterval, minimumGap: Self.parseDuration(minPassGap)!, stallIntervals: stallIntervals,
             retryBackoff: Self.parseDuration(retryBackoff)!)
-        let source = try repoOptions.desiredStateSource(ownNamespace: options.namespace,
+        let source = try repoOptions.desiredStateSource(scope: scopeOptions, ownNamespace: options.namespace,
                                                         verifier: try verifyOptions.verifier())
         let cluster = try kubeOptions.client(allowInsecureTransport: repoOptions.allowInsecureTransport)
         return Controller(options: options, cluster: cluster, source: source, logger: logger)

@@ -3,8 +3,11 @@ import ReconcileCore
 
 /// The operator's boundary for one instance (never set by the repository): the namespaces it may
 /// write into, the Namespace labels and annotations it may set, cluster-scoped objects, and the
-/// instance it is pinned to. Shared by validate, plan, apply and run through `RepoOptions`.
+/// instance it is pinned to. A group of its own in validate, plan, apply and run (beside, not in,
+/// `RepoOptions`: see there why).
 struct ScopeOptions: ParsableArguments {
+    static let title = "Scope (set by the operator, never by the repository)"
+
     @Option(help: ArgumentHelp("Namespaces this instance may write into: glob patterns (team-a-*), comma-separated or repeated. Default: * (any namespace that is not protected).",
                                valueName: "patterns"))
     var namespaces: [String] = []

@@ -11,6 +11,7 @@ struct ValidateCommand: AsyncParsableCommand {
         discussion: "Exit code 1 when the repository does not load or a check finds an error (unless its code is allowed).")
 
     @OptionGroup var repoOptions: RepoOptions
+    @OptionGroup(title: ScopeOptions.title) var scopeOptions: ScopeOptions
 
     @Option(name: .customLong("allow-findings"), help: "Error finding codes to accept, comma-separated (e.g. IST0101,POL001).")
     var allowFindings: String?
@@ -22,7 +23,7 @@ struct ValidateCommand: AsyncParsableCommand {
         let console = Console.current
         let repository = try repoOptions.openRepository()
         let revision = try repoOptions.ref.map { try repository.revision($0) } ?? repository.revision(nil)
-        let desired = try repoOptions.render(revision, repository: repository)
+        let desired = try repoOptions.render(revision, repository: repository, scope: scopeOptions)
         var findings = Plan(mode: .base, instance: desired.instance, environment: desired.environment)
         findings.findings = Analyzers.offline(desired)
         if !findings.findings.isEmpty {

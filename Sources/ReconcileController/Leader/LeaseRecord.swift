@@ -1,4 +1,5 @@
 import Foundation
+import Kube
 import ReconcileCore
 import YAML
 
@@ -84,25 +85,7 @@ public struct LeaseRecord: Sendable, Equatable {
     }
 
     /// `metav1.MicroTime`: RFC 3339 with microseconds, UTC.
-    public static func microTime(_ date: Date) -> String {
-        let seconds = floor(date.timeIntervalSince1970)
-        let micros = min(999_999, Int((date.timeIntervalSince1970 - seconds) * 1_000_000))
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        let base = formatter.string(from: Date(timeIntervalSince1970: seconds))
-        return String(base.dropLast()) + "." + String(format: "%06d", micros) + "Z"
-    }
+    public static func microTime(_ date: Date) -> String { KubeTime.microTime(date) }
 
-    public static func parseMicroTime(_ text: String) -> Date? {
-        // Fractions of any length (MicroTime has six digits) are read by hand.
-        var base = text
-        var fraction = 0.0
-        if let dot = text.firstIndex(of: "."), let end = text[dot...].firstIndex(where: { $0 == "Z" || $0 == "+" || $0 == "-" }) {
-            fraction = Double("0" + text[dot..<end]) ?? 0
-            base = String(text[..<dot]) + String(text[end...])
-        }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: base).map { $0.addingTimeInterval(fraction) }
-    }
+    public static func parseMicroTime(_ text: String) -> Date? { KubeTime.parse(text) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Kube
 import Logging
 
 /// `--log-format json`: one JSON object per line (timestamp, level, message, label, and the
@@ -53,8 +54,6 @@ public struct JSONLogHandler: LogHandler {
     }
 
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        KubeTime.format(date, fractionDigits: 3)
     }
 }

@@ -32,11 +32,9 @@ public struct StatusReport: Sendable, Equatable {
     }
 
     public func configMap(namespace: String) -> Node {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
         let data: [String: Node] = [
             "revision": .string(revision),
-            "lastRunTime": .string(formatter.string(from: lastRunTime)),
+            "lastRunTime": .string(KubeTime.format(lastRunTime)),
             "result": .string(result.rawValue),
             "applied": .string(String(applied)),
             "pruned": .string(String(pruned)),

@@ -111,12 +111,5 @@ public struct EventRecorder: Sendable {
     }
 
     /// `metav1.MicroTime`: RFC 3339 with microseconds, UTC.
-    static func microTime(_ date: Date) -> String {
-        let seconds = floor(date.timeIntervalSince1970)
-        let micros = Int((date.timeIntervalSince1970 - seconds) * 1_000_000)
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        let base = formatter.string(from: Date(timeIntervalSince1970: seconds))
-        return String(base.dropLast()) + "." + String(format: "%06d", micros) + "Z"
-    }
+    static func microTime(_ date: Date) -> String { KubeTime.microTime(date) }
 }

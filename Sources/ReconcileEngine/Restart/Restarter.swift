@@ -67,7 +67,6 @@ public struct Restarter: Sendable {
     private func restart(_ restart: PlannedRestart) async -> RestartOutcome.Result {
         let key = restart.workload
         let ref = ObjectReference(apiVersion: "apps/v1", kind: key.kind, namespace: key.namespace, name: key.name)
-        let formatter = ISO8601DateFormatter()
         do {
             let uid: String?
             if restart.rolloutStarted {
@@ -75,7 +74,7 @@ public struct Restarter: Sendable {
                 progress("restart \(key.shortDescription): already rolling out; waiting for it")
                 uid = try await cluster.get(ref)?[path: ["metadata", "uid"]]?.string
             } else {
-                let patched = try await cluster.mergePatch(ref, patch: RolloutStatus.restartPatch(at: formatter.string(from: now())), fieldManager: "kubectl-rollout")
+                let patched = try await cluster.mergePatch(ref, patch: RolloutStatus.restartPatch(at: KubeTime.format(now())), fieldManager: "kubectl-rollout")
                 progress("restart \(key.shortDescription): \(restart.reason)")
                 uid = patched[path: ["metadata", "uid"]]?.string
             }
