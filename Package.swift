@@ -151,7 +151,7 @@ let package = Package(
             resources: [.copy("Resources/crds")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "KubeTestServerTests", dependencies: ["KubeTestServer", "YAML", "HTTP"], swiftSettings: swiftSettings),
+        .testTarget(name: "KubeTestServerTests", dependencies: ["KubeTestServer", "YAML", "HTTP", "ReconcileTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "HTTP", "YAML", "Executors"], swiftSettings: swiftSettings),
         // Run against a real cluster instead of the test server when RECONCILE_TEST_KUBECONFIG is set.
         .testTarget(name: "KubeIntegrationTests", dependencies: ["Kube", "KubeTestServer", "HTTP", "YAML", "Executors"], swiftSettings: swiftSettings),

@@ -39,18 +39,23 @@ public final class TestAPIServer: @unchecked Sendable {
     private var channel: (any Channel)?
     private var boundPort = 0
 
+    /// The built-in types and the bundled Istio and Calico CRDs, read once per process: the
+    /// schemas are immutable, and parsing those manifests took a second of CPU per server.
+    private static let bundledRegistry = Result { () throws -> ResourceRegistry in
+        var manifests: [[UInt8]] = []
+        for file in ["istio-crd-all.gen.yaml", "calico-v3_projectcalico_org.yaml"] {
+            guard let url = Bundle.module.url(forResource: "crds/" + file, withExtension: nil)
+                    ?? Bundle.module.resourceURL?.appendingPathComponent("crds").appendingPathComponent(file) else { continue }
+            manifests.append(Array(try Data(contentsOf: url)))
+        }
+        return try ResourceRegistry(crdManifests: manifests)
+    }
+
     public init(options: Options = Options()) throws {
         self.options = options
-        var manifests: [[UInt8]] = []
-        if options.loadBundledCRDs {
-            for file in ["istio-crd-all.gen.yaml", "calico-v3_projectcalico_org.yaml"] {
-                guard let url = Bundle.module.url(forResource: "crds/" + file, withExtension: nil)
-                        ?? Bundle.module.resourceURL?.appendingPathComponent("crds").appendingPathComponent(file) else { continue }
-                manifests.append(Array(try Data(contentsOf: url)))
-            }
-        }
-        manifests += options.extraCRDs
-        core = APIServerCore(registry: try ResourceRegistry(crdManifests: manifests), authorizer: options.authorizer)
+        var registry = options.loadBundledCRDs ? try Self.bundledRegistry.get() : try ResourceRegistry(crdManifests: [])
+        try registry.add(crdManifests: options.extraCRDs)
+        core = APIServerCore(registry: registry, authorizer: options.authorizer)
         authority = try CertificateAuthority()
         caPEM = authority.pem
         serverIdentity = try authority.issue(commonName: "kube-apiserver", organizations: [], server: true)

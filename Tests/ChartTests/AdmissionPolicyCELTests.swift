@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileTestSupport
 import Testing
 import JSON
 import YAML
@@ -7,7 +8,7 @@ import YAML
 /// scripts/check-admission-policy.py (cel-python) evaluates the template's real expressions —
 /// rendered here with known values — against scripts/admission-policy-cases.json. Skipped, and
 /// says so, only when no python3 with the `celpy` module is installed (CI installs it: .ci/run).
-@Suite(.enabled(if: CELChecker.python != nil, "skipped: no python3 with cel-python (module celpy); pip install cel-python==0.5.0"))
+@Suite(.onTestThreads, .enabled(if: CELChecker.python != nil, "skipped: no python3 with cel-python (module celpy); pip install cel-python==0.5.0"))
 struct AdmissionPolicyCELTests {
     static let username = "system:serviceaccount:reconcile-system:reconcile"
 

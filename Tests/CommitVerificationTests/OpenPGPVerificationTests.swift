@@ -6,6 +6,7 @@ import Testing
 
 /// OpenPGP-signed commits made by git and gpg in throwaway homes, verified with gpgv (issue 20).
 @Suite(
+    .onTestThreads,
     .timeLimit(.minutes(2)),
     .disabled(if: TestSigning.gpgUnavailable != nil, "gpg or gpgv is not installed (Debian: gnupg, gpgv)"))
 struct OpenPGPVerificationTests {

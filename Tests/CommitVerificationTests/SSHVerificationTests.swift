@@ -6,6 +6,7 @@ import Testing
 
 /// SSH-signed commits made by git and ssh-keygen, verified in-process (issue 20).
 @Suite(
+    .onTestThreads,
     .timeLimit(.minutes(2)),
     .disabled(if: TestSigning.sshUnavailable != nil, "ssh-keygen is not installed (Debian: openssh-client)"))
 struct SSHVerificationTests {

@@ -27,7 +27,7 @@ struct CommitVerificationControllerTests {
         #expect(await harness.eventually(30) { (harness.status()["verificationError"] ?? "").contains("[unsigned]") })
         let port = try #require(running.controller.httpPort)
         #expect(harness.virtualServiceTimeout() == nil)
-        let notReady = try harness.http("GET", port: port, path: "/readyz")
+        let notReady = try await harness.http("GET", port: port, path: "/readyz")
         #expect(notReady.status == 503)
         #expect(
             notReady.text.contains("refused (unsigned)") && notReady.text.contains("no verified commit yet"),
@@ -55,11 +55,11 @@ struct CommitVerificationControllerTests {
                 "commit \(unsigned.prefix(12)) is refused: commit is not signed [unsigned]") == true)
         #expect(status["driftTarget"].map { signed.hasPrefix($0) } == true, "\(status)")
         #expect(harness.virtualServiceTimeout() == "6s")
-        let ready = try harness.http("GET", port: port, path: "/readyz")
+        let ready = try await harness.http("GET", port: port, path: "/readyz")
         #expect(ready.status == 200)
         #expect(ready.text.contains("commit \(unsigned.prefix(12)) refused (unsigned)"), "\(ready.text)")
         #expect(ready.text.contains("held at the last verified commit \(signed.prefix(7))"), "\(ready.text)")
-        let metrics = try harness.http("GET", port: port, path: "/metrics").text
+        let metrics = try await harness.http("GET", port: port, path: "/metrics").text
         let failures = metrics.split(separator: "\n").first {
             $0.hasPrefix("reconcile_commit_verification_failures_total{reason=\"unsigned\"}")
         }
@@ -75,7 +75,7 @@ struct CommitVerificationControllerTests {
         try harness.pushSigned(key, files: ["mesh/reviews.yaml": ControllerHarness.virtualService(timeout: "8s")])
         #expect(await harness.eventually(30) { harness.virtualServiceTimeout() == "8s" })
         #expect(await harness.eventually(5) { harness.status()["verificationError"] == "" })
-        #expect(try harness.http("GET", port: port, path: "/readyz").text == "ready\n")
+        #expect(try await harness.http("GET", port: port, path: "/readyz").text == "ready\n")
         await running.stop()
     }
 }

@@ -38,17 +38,17 @@ struct ControllerEndToEndTests {
         let body = Array(#"{"ref":"refs/heads/main"}"#.utf8)
 
         // Unsigned, wrongly signed, stale, oversized: refused, and nothing is applied.
-        #expect(try harness.http("POST", port: port, path: "/webhook", body: body).status == 401)
+        #expect(try await harness.http("POST", port: port, path: "/webhook", body: body).status == 401)
         let wrong = WebhookVerifier.signature(secret: Array("nope".utf8), bytes: body)
-        #expect(try harness.http("POST", port: port, path: "/webhook", headers: [("X-Hub-Signature-256", wrong)], body: body).status == 401)
+        #expect(try await harness.http("POST", port: port, path: "/webhook", headers: [("X-Hub-Signature-256", wrong)], body: body).status == 401)
         let stamp = String(Int(Date().timeIntervalSince1970) - 600)
         let stale = WebhookVerifier.signature(secret: Array(ControllerHarness.secret.utf8),
                                               bytes: WebhookVerifier.genericPayload(timestamp: stamp, nonce: "nonce-stale", body: body))
-        #expect(try harness.http("POST", port: port, path: "/webhook",
+        #expect(try await harness.http("POST", port: port, path: "/webhook",
                                  headers: [("X-Reconcile-Signature", stale), ("X-Reconcile-Timestamp", stamp), ("X-Reconcile-Nonce", "nonce-stale")],
                                  body: body).status == 401)
         let big = [UInt8](repeating: 0x61, count: (1 << 20) + 1)
-        #expect(try harness.http("POST", port: port, path: "/webhook",
+        #expect(try await harness.http("POST", port: port, path: "/webhook",
                                  headers: [("X-Hub-Signature-256", WebhookVerifier.signature(secret: Array(ControllerHarness.secret.utf8), bytes: big))],
                                  body: big).status == 413)
         try await Task.sleep(for: .seconds(1))
@@ -57,12 +57,12 @@ struct ControllerEndToEndTests {
         let signature = WebhookVerifier.signature(secret: Array(ControllerHarness.secret.utf8), bytes: body)
         let headers = [("X-Hub-Signature-256", signature), ("X-GitHub-Delivery", "delivery-1")]
         let woken = Date()
-        #expect(try harness.http("POST", port: port, path: "/webhook", headers: headers, body: body).status == 202)
+        #expect(try await harness.http("POST", port: port, path: "/webhook", headers: headers, body: body).status == 202)
         // The target is 2 s (measured ~0.3 s on an idle 2-core machine); the bound leaves room for
         // a machine running the whole suite in parallel, and the latency is printed.
         #expect(await harness.eventually(30) { harness.virtualServiceTimeout() == "9s" })
         print("webhook → applied in \(String(format: "%.2f", Date().timeIntervalSince(woken))) s")
-        #expect(try harness.http("POST", port: port, path: "/webhook", headers: headers, body: body).status == 409)
+        #expect(try await harness.http("POST", port: port, path: "/webhook", headers: headers, body: body).status == 409)
         await running.stop()
     }
 
@@ -140,7 +140,7 @@ struct ControllerEndToEndTests {
         #expect(harness.status()["lastGoodRevision"] == good)
         #expect(harness.virtualServiceTimeout() == "5s")
         let port = try #require(running.controller.httpPort)
-        let metrics = String(decoding: try harness.http("GET", port: port, path: "/metrics").body, as: UTF8.self)
+        let metrics = String(decoding: try await harness.http("GET", port: port, path: "/metrics").body, as: UTF8.self)
         let errors = metrics.split(separator: "\n").first { $0.hasPrefix("reconcile_git_fetch_errors_total") }
         #expect((errors?.split(separator: " ").last.flatMap { Double($0) } ?? 0) > 0, "\(metrics)")
         await running.stop()
@@ -164,13 +164,13 @@ struct ControllerEndToEndTests {
         let running = try harness.start()
         #expect(await harness.eventually(10) { harness.virtualServiceTimeout() == "5s" && harness.status()["result"] == "success" })
         let port = try #require(running.controller.httpPort)
-        func passes() -> Double {
-            let metrics = String(decoding: (try? harness.http("GET", port: port, path: "/metrics").body) ?? [], as: UTF8.self)
+        func passes() async -> Double {
+            let metrics = String(decoding: (try? await harness.http("GET", port: port, path: "/metrics").body) ?? [], as: UTF8.self)
             return metrics.split(separator: "\n").filter { $0.hasPrefix("reconcile_runs_total") }
                 .compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
         }
-        let before = passes()
-        #expect(await harness.eventually(10) { passes() >= before + 2 })
+        let before = await passes()
+        #expect(await harness.eventually(10) { await passes() >= before + 2 })
         let commit = try harness.push(files: ["mesh/reviews.yaml": ControllerHarness.virtualService(timeout: "9s")], message: "9s")
         #expect(await harness.eventually(10) { harness.virtualServiceTimeout() == "9s" })
         #expect(await harness.eventually(5) { harness.status()["revision"].map { commit.hasPrefix($0) } == true })
@@ -185,8 +185,8 @@ struct ControllerEndToEndTests {
         #expect(await harness.eventually(5) { refused.controller.httpPort != nil })
         let refusedPort = try #require(refused.controller.httpPort)
         try await Task.sleep(for: .seconds(1))
-        #expect(try harness.http("GET", port: refusedPort, path: "/healthz").status == 200)
-        #expect(try harness.http("GET", port: refusedPort, path: "/readyz").status == 503)
+        #expect(try await harness.http("GET", port: refusedPort, path: "/healthz").status == 200)
+        #expect(try await harness.http("GET", port: refusedPort, path: "/readyz").status == 503)
         await refused.stop()
 
         // Slow lease timings: the leader gauge is read at the end, and a 1.5 s renew deadline can
@@ -194,13 +194,13 @@ struct ControllerEndToEndTests {
         let running = try harness.start(token: "token-a", identity: "replica-a", fastLease: false)
         #expect(await harness.eventually(5) { running.controller.httpPort != nil })
         let port = try #require(running.controller.httpPort)
-        #expect(try harness.http("GET", port: port, path: "/healthz").status == 200)
-        #expect(await harness.eventually(10) { (try? harness.http("GET", port: port, path: "/readyz").status) == 200 })
+        #expect(try await harness.http("GET", port: port, path: "/healthz").status == 200)
+        #expect(await harness.eventually(10) { (try? await harness.http("GET", port: port, path: "/readyz").status) == 200 })
         #expect(await harness.eventually(5) { harness.virtualServiceTimeout() == "5s" })
         // The object lands before the pass records its end-of-run metrics: wait for the pass.
         var metrics = ""
         _ = await harness.eventually(10) {
-            metrics = String(decoding: (try? harness.http("GET", port: port, path: "/metrics").body) ?? [], as: UTF8.self)
+            metrics = String(decoding: (try? await harness.http("GET", port: port, path: "/metrics").body) ?? [], as: UTF8.self)
             return metrics.contains("reconcile_runs_total")
         }
         for name in ["reconcile_runs_total", "reconcile_duration_seconds", "reconcile_objects", "reconcile_last_applied_revision_info",

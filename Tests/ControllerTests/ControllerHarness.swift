@@ -188,8 +188,11 @@ final class ControllerHarness: @unchecked Sendable {
         return list.items.filter { $0["reason"]?.string == reason }
     }
 
-    func http(_ method: String, port: Int, path: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) throws -> HTTPResponse {
-        try HTTPClient().send(HTTPRequest(method: method, url: "http://127.0.0.1:\(port)\(path)", headers: headers, body: body, timeout: 10))
+    /// A request to the controller's own HTTP server, sent off the cooperative pool: the server
+    /// answers on that pool, and the blocking client must not hold one of its two threads meanwhile.
+    func http(_ method: String, port: Int, path: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) async throws -> HTTPResponse {
+        let request = HTTPRequest(method: method, url: "http://127.0.0.1:\(port)\(path)", headers: headers, body: body, timeout: 10)
+        return try await offCooperativePool { try HTTPClient().send(request) }
     }
 
     func status() -> [String: String] {

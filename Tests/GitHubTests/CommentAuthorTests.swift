@@ -6,7 +6,7 @@ import Testing
 /// Only the token's own comments are edited: a comment carrying our marker but written by someone
 /// else is left alone, against the GitHub API stub (user tokens, installation tokens that get 403
 /// on `GET /user`, and a pinned author).
-@Suite(.serialized, .enabled(if: GitHubStub.pythonAvailable, "python3 is needed for the GitHub API stub"), .timeLimit(.minutes(1)))
+@Suite(.onTestThreads, .serialized, .enabled(if: GitHubStub.pythonAvailable, "python3 is needed for the GitHub API stub"), .timeLimit(.minutes(1)))
 struct CommentAuthorTests {
     static let marker = "<!-- reconcile-plan instance=mesh -->\n"
 

@@ -5,7 +5,7 @@ import Testing
 
 /// A `Link: rel="next"` page elsewhere than `--api-url` is not followed: every request carries
 /// the token, so following it would hand the token to that host.
-@Suite(.serialized, .enabled(if: GitHubStub.pythonAvailable, "python3 is needed for the GitHub API stub"), .timeLimit(.minutes(1)))
+@Suite(.onTestThreads, .serialized, .enabled(if: GitHubStub.pythonAvailable, "python3 is needed for the GitHub API stub"), .timeLimit(.minutes(1)))
 struct ForeignLinkTests {
     func comments() -> [GitHubStub.Comment] {
         (1...130).map { GitHubStub.Comment(id: $0, body: "comment \($0)", user: "user\($0 % 5)") }

@@ -6,7 +6,7 @@ import Testing
 
 /// `StickyComment` + `GitHubClient` against the GitHub API stub on 127.0.0.1: the exact request
 /// sequence and bodies of each run.
-@Suite(.serialized, .enabled(if: GitHubStub.pythonAvailable, "python3 is needed for the GitHub API stub"), .timeLimit(.minutes(1)))
+@Suite(.onTestThreads, .serialized, .enabled(if: GitHubStub.pythonAvailable, "python3 is needed for the GitHub API stub"), .timeLimit(.minutes(1)))
 struct StickyCommentTests {
     @Test("the first run lists the comments and creates one, with GitHub's headers")
     func firstRunCreatesOneComment() throws {

@@ -5,7 +5,7 @@ import Testing
 
 /// URL credentials never reach output: the helper on its own, `GitError`, and a real failed
 /// fetch over http:// to a closed port on 127.0.0.1.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.onTestThreads, .timeLimit(.minutes(1)))
 struct CredentialRedactionTests {
     @Test(arguments: [
         ("https://x-access-token:ghp_SECRET@github.com/o/r.git", "https://***@github.com/o/r.git"),

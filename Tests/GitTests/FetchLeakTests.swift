@@ -8,7 +8,7 @@ import Testing
 /// valgrind's leak checker on `reconcile-bench fetch-loop` (the same fetch path): the bytes
 /// definitely lost must not grow with the number of fetches, while reopening still does (so the
 /// check can tell). valgrind cannot read Swift's DWARF 5, so it runs a copy without debug info.
-@Suite(.serialized) struct FetchLeakTests {
+@Suite(.onTestThreads, .serialized) struct FetchLeakTests {
     static let valgrind = BuiltProducts.tool(named: "valgrind")
     static let objcopy = BuiltProducts.tool(named: "objcopy")
     static let bench = BuiltProducts.executable(named: "reconcile-bench")

@@ -1,8 +1,10 @@
 import Foundation
+import ReconcileTestSupport
 import Testing
 @testable import Git
 
 /// known_hosts parsing and matching, and the digests behind hashed entries.
+@Suite(.onTestThreads)
 struct KnownHostsTests {
     /// An SSH wire-format key blob: length-prefixed type name, then length-prefixed key bytes.
     static func blob(_ type: String, fill: UInt8) -> [UInt8] {

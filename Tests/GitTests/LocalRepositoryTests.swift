@@ -4,7 +4,7 @@ import Testing
 @testable import Git
 
 /// Reading refs, commits and files from repositories on disk.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.onTestThreads, .timeLimit(.minutes(1)))
 struct LocalRepositoryTests {
     /// A repo with two commits on main, a feature branch, a lightweight and an annotated tag.
     struct Fixture {

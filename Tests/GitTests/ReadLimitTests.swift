@@ -5,7 +5,7 @@ import Testing
 
 /// Files over `ReadLimits` are refused with an error naming the file, from commits, working
 /// trees and plain directories alike.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.onTestThreads, .timeLimit(.minutes(1)))
 struct ReadLimitTests {
     let files = ["a/one.yaml": String(repeating: "a", count: 100), "b/two.yaml": String(repeating: "b", count: 300), "c.yaml": "c\n"]
     let include: (String) -> Bool = { $0.hasSuffix(".yaml") }

@@ -5,7 +5,7 @@ import Testing
 
 /// Cloning and fetching over file:// and git://, and the failures the CLI must recognise.
 /// Everything stays on 127.0.0.1.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.onTestThreads, .timeLimit(.minutes(1)))
 struct RemoteTests {
     /// A bare "server" repository fed by pushes from a working repository.
     struct Remote {

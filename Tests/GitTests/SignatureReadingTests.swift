@@ -5,7 +5,7 @@ import Testing
 @testable import Git
 
 /// Reading signatures and signed payloads of real signed commits and tags (issue 20).
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.onTestThreads, .timeLimit(.minutes(1)))
 struct SignatureReadingTests {
     @Test(.disabled(if: TestSigning.sshUnavailable != nil, "ssh-keygen is not installed (Debian: openssh-client)"))
     func commitSignatureAndPayloadAreSplitAsGitDoes() throws {

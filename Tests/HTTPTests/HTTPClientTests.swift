@@ -5,7 +5,7 @@ import Testing
 
 /// Drives the libcurl client against a real HTTP server on 127.0.0.1 (Python's http.server,
 /// started per test) so requests, bodies, headers, status codes and streaming go over a socket.
-@Suite(.serialized, .enabled(if: LoopbackServer.pythonAvailable, "python3 is needed for the loopback HTTP server"))
+@Suite(.onTestThreads, .serialized, .enabled(if: LoopbackServer.pythonAvailable, "python3 is needed for the loopback HTTP server"))
 struct HTTPClientTests {
     @Test func getReturnsStatusHeadersAndBody() throws {
         let server = try LoopbackServer()

@@ -1,11 +1,12 @@
 import Foundation
 import KubeTestServer
+import ReconcileTestSupport
 import Testing
 import YAML
 
 /// kubectl (if installed) against the server. The server does not serve /openapi/v3, so
 /// `apply` runs with `--validate=false`.
-@Suite(.serialized) struct KubectlTests {
+@Suite(.onTestThreads, .serialized) struct KubectlTests {
     static let kubectl = "/usr/bin/kubectl"
 
     /// Runs kubectl with a deadline; the child is killed with SIGKILL (SIGTERM is blocked in test children).

@@ -1,11 +1,13 @@
 import Foundation
 import HTTP
 import KubeTestServer
+import ReconcileTestSupport
 import Testing
 import YAML
 
 /// The test API server's optional RBAC: requests map to Kubernetes' authorization attributes,
 /// rules match as `rbac/v1` does, and a denial is the Status kube-apiserver sends (transcript 106).
+@Suite(.onTestThreads)
 struct RBACAuthorizerTests {
     typealias Rule = RBACAuthorizer.Rule
 

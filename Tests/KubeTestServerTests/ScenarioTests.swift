@@ -1,12 +1,13 @@
 import Foundation
 import HTTP
 import KubeTestServer
+import ReconcileTestSupport
 import Testing
 import YAML
 
 /// Transcripts that need objects the recording created off the record (pagination pages) or
 /// timing (watch), plus kubectl against the server.
-@Suite(.serialized) struct ScenarioTests {
+@Suite(.onTestThreads, .serialized) struct ScenarioTests {
     let server: TestAPIServer
     let client: HTTPClient
 

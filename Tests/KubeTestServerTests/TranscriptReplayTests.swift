@@ -1,12 +1,13 @@
 import Foundation
 import HTTP
 import KubeTestServer
+import ReconcileTestSupport
 import Testing
 import YAML
 
 /// Replays recorded kube-apiserver exchanges against the test server, in recording order
 /// (later exchanges depend on the objects earlier ones created), and compares status and body.
-@Suite(.serialized) struct TranscriptReplayTests {
+@Suite(.onTestThreads, .serialized) struct TranscriptReplayTests {
     static let numbers = ["001", "010", "011", "008", "009", "012", "014", "015", "016", "017", "018", "019", "020", "021", "022", "023",
                           "024", "025", "026", "027", "028", "029", "030", "031", "032", "033", "035", "036", "037", "049", "050",
                           "052", "053", "055", "056", "057", "058", "059", "060", "083", "092", "093", "094", "096", "103", "107", "114"]

@@ -241,7 +241,7 @@ let badInputCases: [BadInputCase] = [
                  also: ["error: mesh/b-vs.yaml:4:9: metadata.name \"Reviews\" is not a valid Kubernetes name"]),
 ]
 
-@Suite("Bad input corpus", .timeLimit(.minutes(1)))
+@Suite("Bad input corpus", .onTestThreads, .timeLimit(.minutes(1)))
 struct BadInputTests {
     @Test("validate refuses it, naming the place", arguments: badInputCases)
     func validate(_ testCase: BadInputCase) async throws {
@@ -405,7 +405,7 @@ struct BadInputTests {
 /// signal exit instead of the error code 1. Skipped when SwiftPM did not build the binary.
 /// A suite of its own: a hundred processes need more than the corpus suite's minute when the
 /// rest of the parallel suite shares the two cores.
-@Suite("The reconcile executable on the bad-input corpus", .timeLimit(.minutes(5)))
+@Suite("The reconcile executable on the bad-input corpus", .onTestThreads, .timeLimit(.minutes(5)))
 struct BadInputExecutableTests {
     @Test("the reconcile executable exits 1 (never crashes) on every corpus case",
           .enabled(if: RepoPaths.executable != nil, "the reconcile executable is not built next to the test bundle"))
@@ -497,9 +497,11 @@ enum GeneratedBadInput: String, CaseIterable, Sendable, CustomTestStringConverti
         case .oversizedFile:
             try TestGit.write(Self.config, to: root + "/reconcile.yaml")
             try TestGit.write(Self.manifest, to: root + "/mesh/vs.yaml")
-            var bytes = Array("# ".utf8)
-            bytes += repeatElement(UInt8(ascii: "x"), count: (16 << 20) + 1 - bytes.count - 1)
-            bytes.append(UInt8(ascii: "\n"))
+            // "# xxx…x\n", one byte over 16 MiB (filled at once: appending byte by byte took seconds in debug).
+            var bytes = [UInt8](repeating: UInt8(ascii: "x"), count: (16 << 20) + 1)
+            bytes[0] = UInt8(ascii: "#")
+            bytes[1] = UInt8(ascii: " ")
+            bytes[bytes.count - 1] = UInt8(ascii: "\n")
             try TestGit.write(bytes, to: root + "/mesh/big.yaml")
         case .oversizedSubstitution:
             let big = String(repeating: "y", count: 1 << 20)

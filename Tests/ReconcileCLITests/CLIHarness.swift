@@ -13,7 +13,8 @@ struct CLIResult: CustomStringConvertible {
 }
 
 /// Runs `reconcile <arguments>` in-process with its output captured (no subprocess, no terminal:
-/// colour is off because the captured console is not a TTY).
+/// colour is off because the captured console is not a TTY). The suites that call it run
+/// `.onTestThreads`: a debug-build run is seconds of synchronous CPU work.
 func reconcile(_ arguments: [String]) async -> CLIResult {
     let output = CapturedOutput()
     let code = await Console.$current.withValue(output.console) {

@@ -1,8 +1,9 @@
 import Foundation
+import ReconcileTestSupport
 import Testing
 
 /// `validate`, `version` and `--help`.
-@Suite("validate, version and help", .timeLimit(.minutes(1)))
+@Suite("validate, version and help", .onTestThreads, .timeLimit(.minutes(1)))
 struct CommandTests {
     @Test("validate accepts every example and counts its objects",
           arguments: [

@@ -1,9 +1,10 @@
 import Foundation
 import ReconcileCLI
+import ReconcileTestSupport
 import Testing
 
 /// `reconcile run`'s flags that the controller is made from.
-@Suite("reconcile run flags")
+@Suite("reconcile run flags", .onTestThreads)
 final class RunFlagTests {
     let directory: String
 

@@ -6,7 +6,7 @@ import Testing
 /// The bad-input corpus (Tests/ReconcileCLITests/BadInput) against a live API server: `plan` and
 /// `apply --auto-approve` must refuse every case with exit 1 and never write (no POST, PUT, PATCH
 /// or DELETE reaches the server, not even a dry-run).
-@Suite("Bad input against a live cluster makes no writes", .timeLimit(.minutes(2)))
+@Suite("Bad input against a live cluster makes no writes", .onTestThreads, .timeLimit(.minutes(2)))
 struct BadInputLiveTests {
     static let corpus = EngineHarness.root.appendingPathComponent("Tests/ReconcileCLITests/BadInput").path
 

@@ -4,6 +4,7 @@ import Kube
 import KubeTestServer
 import ReconcileCLI
 import ReconcileCore
+import ReconcileTestSupport
 import Testing
 import YAML
 

@@ -16,7 +16,7 @@ import Glibc
 /// `RECONCILE_STRESS_RUNS` sets the runs per repository: 4 by default, so that the suite's other
 /// tests (which share the machine and this process) are not starved; `scripts/stress.sh` runs 200
 /// of each, 4 at a time, optionally with an AddressSanitizer build.
-@Suite(.serialized) struct ExitStressTests {
+@Suite(.onTestThreads, .serialized) struct ExitStressTests {
     static var runs: Int { ProcessInfo.processInfo.environment["RECONCILE_STRESS_RUNS"].flatMap(Int.init) ?? 4 }
     /// Plans at once: 2 in the suite, 4 when asked for a stress run.
     static var parallel: Int { ProcessInfo.processInfo.environment["RECONCILE_STRESS_RUNS"] == nil ? 2 : 4 }

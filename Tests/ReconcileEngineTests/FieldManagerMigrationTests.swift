@@ -1,13 +1,14 @@
 import Foundation
 import KubeTestServer
 import ReconcileCore
+import ReconcileTestSupport
 import Testing
 import YAML
 
 /// Upgrading from the shared field manager `reconcile` to per-instance managers: objects the
 /// instance tracks move to `reconcile/<instance>` once, and a field git dropped before the upgrade
 /// (owned only by the legacy manager) is still removed.
-@Suite(.serialized) struct FieldManagerMigrationTests {
+@Suite(.onTestThreads, .serialized) struct FieldManagerMigrationTests {
     let fast = ["--auto-approve", "--rollout-poll-interval", "0.05", "--color", "never"]
 
     /// Seeds the example's cluster, then replaces each desired object by the copy an older

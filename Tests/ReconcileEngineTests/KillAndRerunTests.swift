@@ -14,7 +14,7 @@ import Glibc
 /// nothing lost. The built `reconcile` binary runs as a real process, stalls on one PATCH (an
 /// injected server delay), is SIGKILLed while that PATCH is in flight, and a second apply then
 /// has to finish the job from whatever state the first one left.
-@Suite(.serialized) struct KillAndRerunTests {
+@Suite(.onTestThreads, .serialized) struct KillAndRerunTests {
     static let ratingsPath = "/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices/ratings"
 
     /// The `reconcile` executable: `RECONCILE_BINARY` when set (e.g. an AddressSanitizer build,

@@ -1,10 +1,11 @@
 import Foundation
 import KubeTestServer
+import ReconcileTestSupport
 import Testing
 
 /// `reconcile plan` against a cluster (the test API server) lists the workloads and every
 /// policy, and prints the same "Reachability changes" as against the exported snapshot.
-@Suite(.serialized) struct LiveReachabilityTests {
+@Suite(.onTestThreads, .serialized) struct LiveReachabilityTests {
     @Test func livePlanShowsTheNonMeshClientLosingDgraph() async throws {
         let harness = try EngineHarness()
         try harness.seed(snapshotOf: "dgraph")

@@ -3,12 +3,13 @@ import Kube
 import KubeTestServer
 import ReconcileCore
 import ReconcileEngine
+import ReconcileTestSupport
 import Testing
 import YAML
 
 /// LISTs started before the render (from a guessed outline) give exactly the live state the
 /// render's own LISTs give: a right guess costs no extra request, a wrong one costs requests only.
-@Suite(.serialized) struct PrefetchTests {
+@Suite(.onTestThreads, .serialized) struct PrefetchTests {
     struct Loaded: Equatable {
         var objects: [String: String]  // key → resourceVersion
         /// Objects judged unchanged as their page was read (key → tracking instance).

@@ -2,13 +2,14 @@ import Foundation
 import Kube
 import KubeTestServer
 import ReconcileCore
+import ReconcileTestSupport
 import Testing
 import YAML
 
 /// A saved plan is re-checked against the applying process's own boundary: the digest is a plain
 /// SHA-256 anyone can recompute, so each test edits a reviewed plan on purpose, re-seals it, and
 /// expects `apply` to refuse it with nothing written.
-@Suite(.serialized) struct SavedPlanBoundaryTests {
+@Suite(.onTestThreads, .serialized) struct SavedPlanBoundaryTests {
     let fast = ["--auto-approve", "--rollout-poll-interval", "0.05", "--color", "never"]
 
     /// A reviewed plan of `client-strict` (one PeerAuthentication to update), edited by `edit`

@@ -2,12 +2,13 @@ import Foundation
 import Kube
 import KubeTestServer
 import ReconcileCore
+import ReconcileTestSupport
 import Testing
 import YAML
 
 /// The seed scenarios end to end: each example's cluster state in the test API server, then
 /// `reconcile plan` / `reconcile apply` through the command line, checked on the server.
-@Suite(.serialized) struct SeedScenarioTests {
+@Suite(.onTestThreads, .serialized) struct SeedScenarioTests {
     let fast = ["--auto-approve", "--rollout-poll-interval", "0.05", "--color", "never"]
 
     @Test func aksPetsRelabelsRestartsAndConverges() async throws {
@@ -175,7 +176,7 @@ import YAML
 
 /// A namespace and the objects in it created by one plan: the objects cannot be dry-run before
 /// the namespace exists, so they keep the predicted diff instead of failing the plan.
-@Suite struct NewNamespaceTests {
+@Suite(.onTestThreads) struct NewNamespaceTests {
     @Test func objectsInANamespaceTheSamePlanCreates() async throws {
         let harness = try EngineHarness()
         let repo = harness.directory + "/fresh"

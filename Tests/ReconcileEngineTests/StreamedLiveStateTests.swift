@@ -3,6 +3,7 @@ import Kube
 import KubeTestServer
 import ReconcileCore
 @testable import ReconcileEngine
+import ReconcileTestSupport
 import Testing
 import YAML
 
@@ -10,7 +11,7 @@ import YAML
 /// facts of the unchanged ones, or a copy of one that is not (issue 18). The plan it makes must be
 /// exactly the plan made from the same objects decoded whole: unchanged, drifted, tracked by
 /// another instance, foreign (not desired, not tracked) and orphaned (tracked, not desired).
-@Suite(.serialized) struct StreamedLiveStateTests {
+@Suite(.onTestThreads, .serialized) struct StreamedLiveStateTests {
     let fast = ["--auto-approve", "--rollout-poll-interval", "0.05", "--color", "never"]
 
     @Test func judgedPagesPlanExactlyAsObjectsDecodedWhole() async throws {

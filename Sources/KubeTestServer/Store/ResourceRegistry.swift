@@ -9,6 +9,10 @@ struct ResourceRegistry: Sendable {
 
     init(crdManifests: [[UInt8]]) throws {
         for type in BuiltinResources.all() { add(type) }
+        try add(crdManifests: crdManifests)
+    }
+
+    mutating func add(crdManifests: [[UInt8]]) throws {
         for (index, manifest) in crdManifests.enumerated() {
             for document in try YAMLParser.parse(manifest, file: "crd-\(index).yaml") {
                 if let type = ResourceType(crd: document.root) { add(type) }
