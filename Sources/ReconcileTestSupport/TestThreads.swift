@@ -16,21 +16,37 @@ import Testing
 public final class TestThreads: TaskExecutor, @unchecked Sendable {
     public static let shared = TestThreads(count: 2 * ProcessInfo.processInfo.activeProcessorCount)
 
+    /// The threads' name as the system keeps it (Linux truncates thread names to 15 bytes).
+    public static let threadName = "reconcile.tests"
+    private static let marker = "reconcile.TestThreads"
+
+    /// Whether the calling code runs on one of these threads.
+    public static var isCurrentThread: Bool { Thread.current.threadDictionary[marker] != nil }
+
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
 
     init(count: Int) {
         for _ in 0..<max(1, count) {
             let thread = Thread { [self] in work() }
-            thread.name = "reconcile.test-threads"
+            thread.name = Self.threadName
             thread.stackSize = 8 << 20  // as much as the main thread has: deep manifests recurse
             thread.start()
         }
     }
 
-    /// Runs `body` (and the child tasks it starts) on these threads.
-    public static func run<T, Failure: Error>(_ body: () async throws(Failure) -> T) async throws(Failure) -> T {
-        try await withTaskExecutorPreference(shared) { () async throws(Failure) -> T in try await body() }
+    /// Runs `body` (and the child tasks it starts) on these threads, as a child task (it inherits
+    /// the caller's task-local values, the current test among them, and its cancellation). A child
+    /// task, not `withTaskExecutorPreference`: under that, the work up to the first suspension
+    /// (all of a synchronous test) stays on the caller's thread.
+    public static func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        // The closure does not escape: the group returns only after its one child has.
+        try await withoutActuallyEscaping(body) { body in
+            try await withThrowingTaskGroup(of: T.self) { group in
+                group.addTask(executorPreference: shared) { try await body() }
+                return try await group.next()!
+            }
+        }
     }
 
     public func enqueue(_ job: UnownedJob) {
@@ -41,6 +57,7 @@ public final class TestThreads: TaskExecutor, @unchecked Sendable {
     }
 
     private func work() {
+        Thread.current.threadDictionary[Self.marker] = true
         while true {
             condition.lock()
             while jobs.isEmpty { condition.wait() }
@@ -51,16 +68,76 @@ public final class TestThreads: TaskExecutor, @unchecked Sendable {
     }
 }
 
-/// `@Suite(.onTestThreads)` / `@Test(.onTestThreads)`: each test runs on `TestThreads`.
+/// `@Suite(.onTestThreads)`: each test of the suite runs on `TestThreads`, and only a few such
+/// suites run at a time.
+///
+/// The admission is per suite and outside the tests' time limits (swift-testing starts a test's
+/// limit before its scope, but a suite's scope before its tests): were every marked test of the
+/// parallel run let in at once, each would wait its turn on these threads with its limit running,
+/// and the tests at the back of the queue would time out without being slow.
 public struct OnTestThreadsTrait: TestTrait, SuiteTrait, TestScoping {
+    /// Suites that may run their tests at once.
+    static let admission = AsyncSlots(count: 2 * ProcessInfo.processInfo.activeProcessorCount)
+    /// Set inside an admitted suite: a nested suite is admitted with it.
+    @TaskLocal static var admitted = false
+
     public var isRecursive: Bool { true }
 
+    public func scopeProvider(for test: Test, testCase: Test.Case?) -> Self? {
+        testCase != nil || test.isSuite ? self : nil
+    }
+
     public func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        try await TestThreads.run { try await function() }
+        if testCase != nil {
+            try await TestThreads.run { try await function() }
+        } else if Self.admitted {
+            try await function()
+        } else {
+            await Self.admission.acquire()
+            defer { Self.admission.release() }
+            try await Self.$admitted.withValue(true) { try await function() }
+        }
     }
 }
 
 extension Trait where Self == OnTestThreadsTrait {
-    /// Runs each test on `TestThreads`, off the cooperative pool.
+    /// Runs the suite's tests on `TestThreads`, off the cooperative pool.
     public static var onTestThreads: Self { Self() }
+}
+
+/// A counting semaphore that suspends instead of blocking a thread.
+///
+/// `@unchecked Sendable`: `free` and `waiting` are touched only with `lock` held.
+final class AsyncSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(count: Int) { free = max(1, count) }
+
+    func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            if free > 0 {
+                free -= 1
+                lock.unlock()
+                continuation.resume()
+            } else {
+                waiting.append(continuation)
+                lock.unlock()
+            }
+        }
+    }
+
+    func release() {
+        lock.lock()
+        if waiting.isEmpty {
+            free += 1
+            lock.unlock()
+        } else {
+            let next = waiting.removeFirst()
+            lock.unlock()
+            next.resume()  // the slot passes straight to the next waiter
+        }
+    }
 }

@@ -241,7 +241,7 @@ let badInputCases: [BadInputCase] = [
                  also: ["error: mesh/b-vs.yaml:4:9: metadata.name \"Reviews\" is not a valid Kubernetes name"]),
 ]
 
-@Suite("Bad input corpus", .onTestThreads, .timeLimit(.minutes(1)))
+@Suite("Bad input corpus", .onTestThreads, .timeLimit(.minutes(3)))
 struct BadInputTests {
     @Test("validate refuses it, naming the place", arguments: badInputCases)
     func validate(_ testCase: BadInputCase) async throws {

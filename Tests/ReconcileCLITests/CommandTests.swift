@@ -3,7 +3,7 @@ import ReconcileTestSupport
 import Testing
 
 /// `validate`, `version` and `--help`.
-@Suite("validate, version and help", .onTestThreads, .timeLimit(.minutes(1)))
+@Suite("validate, version and help", .onTestThreads, .timeLimit(.minutes(3)))
 struct CommandTests {
     @Test("validate accepts every example and counts its objects",
           arguments: [

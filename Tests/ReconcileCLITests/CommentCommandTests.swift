@@ -5,7 +5,7 @@ import Testing
 
 /// `reconcile comment` end to end against the GitHub API stub on 127.0.0.1: the plan of an
 /// example rendered as markdown, posted, updated, split, and the errors a user sees.
-@Suite(.onTestThreads, .serialized, .enabled(if: GitHubStub.pythonAvailable, "python3 is needed for the GitHub API stub"), .timeLimit(.minutes(1)))
+@Suite(.onTestThreads, .serialized, .enabled(if: GitHubStub.pythonAvailable, "python3 is needed for the GitHub API stub"), .timeLimit(.minutes(3)))
 final class CommentCommandTests {
     let stub: GitHubStub
     let scratch: String

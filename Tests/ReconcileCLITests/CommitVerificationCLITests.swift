@@ -6,7 +6,7 @@ import Testing
 /// `--verify-commits` on `plan` and `apply` (issue 20): an untrusted head is refused before it is
 /// rendered, naming the commit and the reason; `plan --base` shows the head's signature status.
 @Suite(
-    "Commit-signature policy on the command line", .onTestThreads, .timeLimit(.minutes(1)),
+    "Commit-signature policy on the command line", .onTestThreads, .timeLimit(.minutes(3)),
     .disabled(if: TestSigning.sshUnavailable != nil, "ssh-keygen is not installed (Debian: openssh-client)"))
 struct CommitVerificationCLITests {
     struct Fixture {

@@ -7,7 +7,7 @@ import Testing
 @testable import ReconcileCLI
 
 /// A `--repo` URL with a token in it: whatever fails, the token appears nowhere in the output.
-@Suite(.onTestThreads, .serialized, .timeLimit(.minutes(1)))
+@Suite(.onTestThreads, .serialized, .timeLimit(.minutes(3)))
 final class CredentialRedactionCLITests {
     let cache: String
 

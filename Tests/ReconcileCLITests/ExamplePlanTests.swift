@@ -4,7 +4,7 @@ import Testing
 
 /// `reconcile plan` on the runnable examples in `examples/`, against their live snapshots: the
 /// plans their READMEs promise, in every output format.
-@Suite("Plans of the examples", .onTestThreads, .timeLimit(.minutes(1)))
+@Suite("Plans of the examples", .onTestThreads, .timeLimit(.minutes(3)))
 struct ExamplePlanTests {
     func plan(_ example: String, _ extra: [String] = []) async -> CLIResult {
         await reconcile(["plan", "--repo", RepoPaths.example(example), "--live-snapshot", RepoPaths.exampleSnapshot(example)] + extra)

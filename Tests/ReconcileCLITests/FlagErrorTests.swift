@@ -50,7 +50,7 @@ let flagErrorCases: [FlagErrorCase] = [
     FlagErrorCase(label: "unknown flag", arguments: ["validate", "--repo", "{repo}", "--no-such-flag"], message: "Unknown option '--no-such-flag'"),
 ]
 
-@Suite("Flag, snapshot and source errors", .onTestThreads, .timeLimit(.minutes(1)))
+@Suite("Flag, snapshot and source errors", .onTestThreads, .timeLimit(.minutes(3)))
 struct FlagErrorTests {
     @Test(arguments: flagErrorCases)
     func refused(_ testCase: FlagErrorCase) async throws {

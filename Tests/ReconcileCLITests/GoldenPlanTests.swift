@@ -17,7 +17,7 @@ import Testing
 ///
 /// In update mode the tests write the files and still pass; `git diff Tests/ReconcileCLITests/Golden`
 /// shows what changed.
-@Suite("Golden plans of the examples", .onTestThreads, .timeLimit(.minutes(1)))
+@Suite("Golden plans of the examples", .onTestThreads, .timeLimit(.minutes(3)))
 struct GoldenPlanTests {
     static let goldenDirectory = RepoPaths.root + "/Tests/ReconcileCLITests/Golden"
     static var updating: Bool { ProcessInfo.processInfo.environment["RECONCILE_UPDATE_GOLDEN"] == "1" }

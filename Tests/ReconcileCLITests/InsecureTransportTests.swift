@@ -52,7 +52,7 @@ struct InsecureTransportDecisionTests {
 
 /// The refusal through the command line: immediate, names the URL and the flag, and touches
 /// neither the network nor the cache.
-@Suite(.onTestThreads, .serialized, .timeLimit(.minutes(1)))
+@Suite(.onTestThreads, .serialized, .timeLimit(.minutes(3)))
 final class InsecureTransportCLITests {
     let scratch: String
 

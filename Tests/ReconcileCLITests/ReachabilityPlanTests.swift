@@ -5,7 +5,7 @@ import Testing
 /// The "Reachability changes" section of `reconcile plan` on the examples (issue 22's done-when):
 /// STRICT mTLS cuts an uninjected client, dgraph's policies cut the non-mesh clients only, a
 /// bookinfo AuthorizationPolicy names the denied caller; and `--base` explains what it needs.
-@Suite("Reachability changes in plans", .onTestThreads, .timeLimit(.minutes(1)))
+@Suite("Reachability changes in plans", .onTestThreads, .timeLimit(.minutes(3)))
 struct ReachabilityPlanTests {
     func plan(_ example: String, _ extra: [String] = []) async -> CLIResult {
         await reconcile(["plan", "--repo", RepoPaths.example(example), "--live-snapshot", RepoPaths.exampleSnapshot(example), "--color", "never"] + extra)

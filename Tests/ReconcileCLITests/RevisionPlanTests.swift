@@ -4,7 +4,7 @@ import Testing
 
 /// `reconcile plan --base <ref>`: the pull-request view, read through libgit2 from a repository
 /// the test builds with the git CLI — locally, over file:// into a cache, and over git daemon.
-@Suite("Plans between two revisions", .onTestThreads, .timeLimit(.minutes(1)))
+@Suite("Plans between two revisions", .onTestThreads, .timeLimit(.minutes(3)))
 struct RevisionPlanTests {
     /// A config repository with two commits, and a bare copy to serve.
     struct Fixture {
