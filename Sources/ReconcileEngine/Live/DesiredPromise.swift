@@ -1,10 +1,12 @@
+import Executors
 import ReconcileCore
-import Synchronization
 
 /// The desired state a live plan is for, handed to LISTs started before it was rendered
 /// (`LiveStateLoader.prefetch`): each LIST reads its first page, then waits here before judging
 /// it (`LiveState.Item(json:…judgedAgainst:)`) and asking for the next, so pages do not pile up
 /// while the repository renders. A waiter whose task is cancelled stops waiting.
+/// The state is in a `Locked` (NSLock), not a `Synchronization.Mutex`: ThreadSanitizer cannot see
+/// inside this toolchain's `Mutex` and reported `fulfill` and a waiter as racing.
 final class DesiredPromise: Sendable {
     private struct State {
         var desired: DesiredState?
@@ -12,7 +14,7 @@ final class DesiredPromise: Sendable {
         var nextWaiter = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(_ desired: DesiredState? = nil) {
         state.withLock { $0.desired = desired }
