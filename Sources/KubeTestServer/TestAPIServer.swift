@@ -44,8 +44,9 @@ public final class TestAPIServer: @unchecked Sendable {
     private static let bundledRegistry = Result { () throws -> ResourceRegistry in
         var manifests: [[UInt8]] = []
         for file in ["istio-crd-all.gen.yaml", "calico-v3_projectcalico_org.yaml"] {
-            guard let url = Bundle.module.url(forResource: "crds/" + file, withExtension: nil)
-                    ?? Bundle.module.resourceURL?.appendingPathComponent("crds").appendingPathComponent(file) else { continue }
+            let bundled = Bundle.module.url(forResource: "crds/" + file, withExtension: nil)
+                ?? Bundle.module.resourceURL?.appendingPathComponent("crds/" + file)
+            guard let url = bundled else { continue }
             manifests.append(Array(try Data(contentsOf: url)))
         }
         return try ResourceRegistry(crdManifests: manifests)

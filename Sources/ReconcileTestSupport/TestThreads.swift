@@ -87,7 +87,9 @@ public struct OnTestThreadsTrait: TestTrait, SuiteTrait, TestScoping {
         testCase != nil || test.isSuite ? self : nil
     }
 
-    public func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+    public func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
         if testCase != nil {
             try await TestThreads.run { try await function() }
         } else if Self.admitted {

@@ -55,7 +55,9 @@ public struct ExecCredential: Sendable, Equatable {
             throw fail("ExecCredential status has neither token nor clientCertificateData")
         }
         if let text = status["expirationTimestamp"]?.string, !text.isEmpty {
-            guard let date = KubeTime.parse(text) else { throw fail("status.expirationTimestamp is not an RFC 3339 time") }
+            guard let date = KubeTime.parse(text) else {
+                throw fail("status.expirationTimestamp is not an RFC 3339 time")
+            }
             credential.expiration = date
         }
         return credential

@@ -68,7 +68,8 @@ struct PlanCommand: AsyncParsableCommand {
             let client: any ClusterAPI
             do { client = try kubeOptions.client(allowInsecureTransport: repoOptions.allowInsecureTransport) } catch {
                 // The repository's own errors come first.
-                _ = try repoOptions.render(try repository.revision(ref), repository: repository, scope: scopeOptions, warn: false)
+                _ = try repoOptions.render(
+                    try repository.revision(ref), repository: repository, scope: scopeOptions, warn: false)
                 throw error
             }
             plan = try await LivePlanner(cluster: client, options: options)
@@ -84,7 +85,8 @@ struct PlanCommand: AsyncParsableCommand {
                 let baseRevision = try repository.revision(base)
                 let baseState: DesiredState
                 do {
-                    baseState = try repoOptions.render(baseRevision, repository: repository, scope: scopeOptions, warn: false)
+                    baseState = try repoOptions.render(
+                        baseRevision, repository: repository, scope: scopeOptions, warn: false)
                 } catch {
                     throw UserError("the base revision \(base) (\(baseRevision.label)) does not load:\n\(error)")
                 }

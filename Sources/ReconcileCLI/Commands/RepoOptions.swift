@@ -74,11 +74,15 @@ struct RepoOptions: ParsableArguments {
 
     /// The controller's source: the repository, rendered with these flags; the transport was
     /// checked when the controller was made.
-    func desiredStateSource(scope: ScopeOptions, ownNamespace: String?, verifier: CommitVerifier? = nil) throws -> GitDesiredStateSource {
+    func desiredStateSource(
+        scope: ScopeOptions, ownNamespace: String?, verifier: CommitVerifier? = nil
+    ) throws -> GitDesiredStateSource {
         let options = self
         return GitDesiredStateSource(
             settings: try settings(),
-            makeRenderer: { defaultInstance in try options.renderer(defaultInstance: defaultInstance, scope: scope, ownNamespace: ownNamespace) },
+            makeRenderer: { defaultInstance in
+                try options.renderer(defaultInstance: defaultInstance, scope: scope, ownNamespace: ownNamespace)
+            },
             warnUnselected: { files in warnUnselectedFiles(files) }, verifier: verifier)
     }
 
@@ -96,7 +100,9 @@ struct RepoOptions: ParsableArguments {
 
     /// Renders one revision of the repository into the desired state; `warn` prints the files
     /// no bundle selects on stderr.
-    func render(_ revision: ConfigRepository.Revision, repository: ConfigRepository, scope: ScopeOptions, warn: Bool = true) throws -> DesiredState {
+    func render(
+        _ revision: ConfigRepository.Revision, repository: ConfigRepository, scope: ScopeOptions, warn: Bool = true
+    ) throws -> DesiredState {
         let desired = try renderer(for: repository, scope: scope).render(revision.files)
         if warn { warnUnselectedFiles(desired.unselectedFiles) }
         return desired

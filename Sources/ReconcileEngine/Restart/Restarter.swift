@@ -74,7 +74,8 @@ public struct Restarter: Sendable {
                 progress("restart \(key.shortDescription): already rolling out; waiting for it")
                 uid = try await cluster.get(ref)?[path: ["metadata", "uid"]]?.string
             } else {
-                let patched = try await cluster.mergePatch(ref, patch: RolloutStatus.restartPatch(at: KubeTime.format(now())), fieldManager: "kubectl-rollout")
+                let patch = RolloutStatus.restartPatch(at: KubeTime.format(now()))
+                let patched = try await cluster.mergePatch(ref, patch: patch, fieldManager: "kubectl-rollout")
                 progress("restart \(key.shortDescription): \(restart.reason)")
                 uid = patched[path: ["metadata", "uid"]]?.string
             }
