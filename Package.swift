@@ -134,7 +134,7 @@ let package = Package(
         // MARK: - Tests
         // Fixtures shared by test targets (git CLI repos, git daemon, loopback HTTP server);
         // only test targets depend on it, never `reconcile`.
-        .target(name: "ReconcileTestSupport", swiftSettings: swiftSettings),
+        .target(name: "ReconcileTestSupport", dependencies: ["Executors"], swiftSettings: swiftSettings),
         // An in-process kube-apiserver that answers as the recorded v1.36 transcripts do.
         .target(
             name: "KubeTestServer",
@@ -159,7 +159,7 @@ let package = Package(
         .testTarget(name: "FindingsTests", dependencies: ["ReconcileFindings", "ReconcileCore", "YAML"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReconcileEngineTests",
-            dependencies: ["ReconcileEngine", "ReconcileCLI", "ReconcileCore", "Kube", "KubeTestServer", "YAML", "Git", "ReconcileTestSupport"],
+            dependencies: ["ReconcileEngine", "ReconcileCLI", "ReconcileCore", "Kube", "KubeTestServer", "YAML", "Git", "ReconcileTestSupport", "Executors"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -175,7 +175,7 @@ let package = Package(
         .testTarget(name: "ReconcileReachabilityTests", dependencies: ["ReconcileReachability", "ReconcileCore", "YAML"], swiftSettings: swiftSettings),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "YAML"], swiftSettings: swiftSettings),
-        .testTarget(name: "GitTests", dependencies: ["Git", "ReconcileTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "GitTests", dependencies: ["Git", "ReconcileTestSupport", "Executors"], swiftSettings: swiftSettings),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "ReconcileTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GitHubTests",
@@ -190,7 +190,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconcileCLITests",
-            dependencies: ["ReconcileCLI", "ReconcileCore", "ReconcileSource", "Git", "YAML", "ReconcileTestSupport"],
+            dependencies: ["ReconcileCLI", "ReconcileCore", "ReconcileSource", "Git", "YAML", "ReconcileTestSupport", "Executors"],
             exclude: ["Golden"],  // read from the source tree by GoldenPlanTests, so they can be regenerated
             resources: [.copy("BadInput")],
             swiftSettings: swiftSettings

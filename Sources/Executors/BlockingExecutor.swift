@@ -6,7 +6,7 @@ import Foundation
 /// as the machine has cores, so CPU-bound `concurrentPerform` work (rendering the repository)
 /// held back the LISTs started to overlap it until it was done — on 2 cores, the first page of a
 /// 10,000-object plan came 160 ms late. Threads are started when every existing one is busy and
-/// are kept for later work; their number is bounded by `RequestLimiter` upstream plus open watches.
+/// are kept for later work; their number is bounded by the Kubernetes client's `AsyncSemaphore` upstream plus open watches.
 ///
 /// `@unchecked Sendable`: `pending` and `idle` are touched only with `condition` locked.
 public final class BlockingExecutor: @unchecked Sendable {

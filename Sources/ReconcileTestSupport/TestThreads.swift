@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 import Testing
 
@@ -77,7 +78,7 @@ public final class TestThreads: TaskExecutor, @unchecked Sendable {
 /// and the tests at the back of the queue would time out without being slow.
 public struct OnTestThreadsTrait: TestTrait, SuiteTrait, TestScoping {
     /// Suites that may run their tests at once.
-    static let admission = AsyncSlots(count: 2 * ProcessInfo.processInfo.activeProcessorCount)
+    static let admission = AsyncSemaphore(limit: 2 * ProcessInfo.processInfo.activeProcessorCount)
     /// Set inside an admitted suite: a nested suite is admitted with it.
     @TaskLocal static var admitted = false
 
@@ -95,9 +96,7 @@ public struct OnTestThreadsTrait: TestTrait, SuiteTrait, TestScoping {
         } else if Self.admitted {
             try await function()
         } else {
-            await Self.admission.acquire()
-            defer { Self.admission.release() }
-            try await Self.$admitted.withValue(true) { try await function() }
+            try await Self.admission.withPermit { try await Self.$admitted.withValue(true) { try await function() } }
         }
     }
 }
@@ -105,41 +104,4 @@ public struct OnTestThreadsTrait: TestTrait, SuiteTrait, TestScoping {
 extension Trait where Self == OnTestThreadsTrait {
     /// Runs the suite's tests on `TestThreads`, off the cooperative pool.
     public static var onTestThreads: Self { Self() }
-}
-
-/// A counting semaphore that suspends instead of blocking a thread.
-///
-/// `@unchecked Sendable`: `free` and `waiting` are touched only with `lock` held.
-final class AsyncSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var free: Int
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    init(count: Int) { free = max(1, count) }
-
-    func acquire() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            lock.lock()
-            if free > 0 {
-                free -= 1
-                lock.unlock()
-                continuation.resume()
-            } else {
-                waiting.append(continuation)
-                lock.unlock()
-            }
-        }
-    }
-
-    func release() {
-        lock.lock()
-        if waiting.isEmpty {
-            free += 1
-            lock.unlock()
-        } else {
-            let next = waiting.removeFirst()
-            lock.unlock()
-            next.resume()  // the slot passes straight to the next waiter
-        }
-    }
 }

@@ -1,9 +1,10 @@
 import CommitVerification
+import Executors
 import Foundation
 import HTTP
 import Kube
-import Logging
 import KubeTestServer
+import Logging
 import ReconcileController
 import ReconcileCore
 import ReconcileSource
@@ -192,7 +193,7 @@ final class ControllerHarness: @unchecked Sendable {
     /// answers on that pool, and the blocking client must not hold one of its two threads meanwhile.
     func http(_ method: String, port: Int, path: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) async throws -> HTTPResponse {
         let request = HTTPRequest(method: method, url: "http://127.0.0.1:\(port)\(path)", headers: headers, body: body, timeout: 10)
-        return try await offCooperativePool { try HTTPClient().send(request) }
+        return try await BlockingExecutor.shared.run { try HTTPClient().send(request) }
     }
 
     func status() -> [String: String] {

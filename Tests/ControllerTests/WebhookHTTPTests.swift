@@ -3,7 +3,6 @@ import Foundation
 import HTTP
 import Logging
 import ReconcileController
-import ReconcileTestSupport
 import ServiceLifecycle
 import Testing
 
@@ -44,7 +43,7 @@ struct WebhookHTTPTests {
         let body = Array(#"{"ref":"refs/heads/main"}"#.utf8)
         let headers = [("X-Hub-Signature-256", WebhookVerifier.signature(secret: Self.secret, bytes: body)), ("X-GitHub-Delivery", delivery)]
         let request = HTTPRequest(method: "POST", url: "http://127.0.0.1:\(port)/webhook", headers: headers, body: body, timeout: 10)
-        return try await offCooperativePool { try HTTPClient().send(request) }
+        return try await BlockingExecutor.shared.run { try HTTPClient().send(request) }
     }
 
     @Test func burstThenTooManyRequestsThenRefill() async throws {

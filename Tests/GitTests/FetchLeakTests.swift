@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 import ReconcileTestSupport
 import Testing
@@ -37,7 +38,7 @@ import Testing
     @Test(.enabled(if: skipReason == nil, "\(skipReason ?? "")"))
     func fetchingAgainThroughOneOpenRepositoryLeaksNothingMore() async throws {
         // Four valgrind runs (tens of seconds): off the cooperative pool the rest of the suite needs.
-        try await offCooperativePool { try Self().measureLeaks() }
+        try await BlockingExecutor.shared.run { try Self().measureLeaks() }
     }
 
     func measureLeaks() throws {

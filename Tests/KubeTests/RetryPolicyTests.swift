@@ -97,7 +97,7 @@ import Testing
     }
 
     @Test func limiterBoundsConcurrency() async throws {
-        let limiter = RequestLimiter(limit: 3)
+        let limiter = AsyncSemaphore(limit: 3)
         let active = Locked(0)
         let peak = Locked(0)
         await withTaskGroup(of: Void.self) { group in

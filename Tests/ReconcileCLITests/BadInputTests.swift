@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 import ReconcileTestSupport
 import Testing
@@ -417,7 +418,7 @@ struct BadInputExecutableTests {
         let problems = try await withThrowingTaskGroup(of: [String].self) { group in
             for cases in halves {
                 group.addTask {
-                    try await offCooperativePool {
+                    try await BlockingExecutor.shared.run {
                         try cases.compactMap { testCase -> String? in
                             let repo = try ScratchCopy(of: Corpus.directory + "/" + testCase.name)
                             let (status, reason, stderr) = try runProcess(executable, ["validate", "--repo", repo.path] + testCase.arguments)

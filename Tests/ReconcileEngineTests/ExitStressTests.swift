@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 import KubeTestServer
 import ReconcileTestSupport
@@ -106,7 +107,7 @@ import Glibc
         }
         let sent = Date()
         kill(process.process.processIdentifier, signal)
-        let result = try await offCooperativePool { try process.wait(timeout: 15) }
+        let result = try await BlockingExecutor.shared.run { try process.wait(timeout: 15) }
         let elapsed = Date().timeIntervalSince(sent)
         #expect(result.code == code, "\(result)")
         #expect(elapsed < 10, "took \(elapsed) s to exit after the signal")
@@ -134,7 +135,7 @@ import Glibc
             func add() {
                 let index = next, job = jobs[index]
                 // Each process is waited for on a thread of its own, never on the cooperative pool.
-                group.addTask { try await offCooperativePool { try body(index, job) } }
+                group.addTask { try await BlockingExecutor.shared.run { try body(index, job) } }
                 next += 1
             }
             while next < min(parallel, jobs.count) { add() }

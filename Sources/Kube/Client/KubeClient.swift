@@ -30,7 +30,7 @@ public final class KubeClient: Sendable {
     public let connection: ClusterConnection
     public let options: Options
     let retryPolicy: RetryPolicy
-    let limiter: RequestLimiter
+    let limiter: AsyncSemaphore
     let discovery: Locked<Discovery?> = Locked(nil)
     private let baseClient: HTTPClient
     /// HTTP clients for exec-plugin client certificates, keyed by the certificate (they rotate).
@@ -56,7 +56,7 @@ public final class KubeClient: Sendable {
         self.connection = connection
         self.options = options
         self.retryPolicy = RetryPolicy(maxRetries: options.maxRetries, maxRetryTime: options.maxRetryTime, baseBackoff: options.baseBackoff)
-        self.limiter = RequestLimiter(limit: options.maxConcurrentRequests)
+        self.limiter = AsyncSemaphore(limit: options.maxConcurrentRequests)
         self.sleep = sleep
         self.random = random
         self.baseClient = HTTPClient(configuration: Self.configuration(connection: connection, options: options, tls: connection.tls))

@@ -1,18 +1,19 @@
-/// A counting semaphore as an actor: at most `limit` API requests in flight, so a plan over
-/// hundreds of objects does not open hundreds of connections or trip API priority and fairness.
-/// Waiters are served in arrival order.
-actor RequestLimiter {
+/// A counting semaphore as an actor: at most `limit` holders at once, waiters served in arrival
+/// order, suspended rather than blocking a thread. The Kubernetes client's requests in flight
+/// (a plan over hundreds of objects must not open hundreds of connections or trip API priority
+/// and fairness); the test suites running on the test threads at once.
+public actor AsyncSemaphore {
     private let limit: Int
     private var active = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
     /// The most requests ever in flight at once (for tests and benchmarks).
-    private(set) var highWater = 0
+    public private(set) var highWater = 0
 
-    init(limit: Int) {
+    public init(limit: Int) {
         self.limit = max(1, limit)
     }
 
-    func acquire() async {
+    public func acquire() async {
         if active < limit {
             active += 1
             highWater = max(highWater, active)
@@ -22,7 +23,7 @@ actor RequestLimiter {
         // The releaser handed its slot to us (active unchanged).
     }
 
-    func release() {
+    public func release() {
         if waiters.isEmpty {
             active -= 1
         } else {
@@ -30,7 +31,7 @@ actor RequestLimiter {
         }
     }
 
-    func withPermit<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+    public func withPermit<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         await acquire()
         do {
             let result = try await body()
